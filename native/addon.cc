@@ -1,0 +1,186 @@
+// starry.node: the native core of starry-sandbox. Its only importer is src/engine/native.ts.
+//   launch({path, argv, envp, cwd, traceAll}, records, onEvents, onNotifs)
+//   respond(slot, value) / continueSyscall(slot) / addFd(slot, src, target, cloexec, send)
+//   idValid(slot) / traceReply(tid, action, value, argIndex, argValue)
+//   readMem(pid, addr, u8, off, len) / writeMem(...) / readString(pid, addr, u8, off, max)
+//   hostSyscall(nr, a0..a5) / addressOf(u8) / close()
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common.h"
+
+namespace starry {
+
+State G;
+
+static void OnAsync(uv_async_t *) { DrainAll(G.env); }
+
+static std::vector<std::string> StringArray(Napi::Value v) {
+  std::vector<std::string> out;
+  if (!v.IsArray()) return out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).ToString().Utf8Value());
+  return out;
+}
+
+static Napi::Value Launch(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (G.tracer.joinable() || G.asyncOpen) {
+    Napi::Error::New(env, "starry: a sandbox is already running in this process").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object o = info[0].As<Napi::Object>();
+  G.params.path = o.Get("path").ToString().Utf8Value();
+  G.params.argv = StringArray(o.Get("argv"));
+  G.params.envp = StringArray(o.Get("envp"));
+  G.params.cwd = o.Get("cwd").ToString().Utf8Value();
+  G.params.traceAll = o.Get("traceAll").ToBoolean();
+  Napi::Uint32Array recs = info[1].As<Napi::Uint32Array>();
+  if (recs.ElementLength() < (size_t)kMaxBatch * kRecordWords) {
+    Napi::TypeError::New(env, "records array too small").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  G.records = recs.Data();
+  G.recordsRef = Napi::Persistent(recs);
+  G.onEvents = Napi::Persistent(info[2].As<Napi::Function>());
+  G.onNotifs = Napi::Persistent(info[3].As<Napi::Function>());
+  G.env = env;
+  G.stopping = false;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  uv_async_init(loop, &G.async, OnAsync);
+  G.asyncOpen = true;
+  G.tracer = std::thread(TracerMain);
+  return env.Undefined();
+}
+
+static Napi::Value TraceReplyFn(const Napi::CallbackInfo &info) {
+  TraceReply r;
+  int tid = info[0].As<Napi::Number>().Int32Value();
+  r.action = info[1].As<Napi::Number>().Int32Value();
+  r.value = info[2].As<Napi::Number>().Int64Value();
+  r.argIndex = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : -1;
+  r.argValue = info.Length() > 4 ? (uint64_t)info[4].As<Napi::Number>().Int64Value() : 0;
+  {
+    std::lock_guard<std::mutex> lock(G.replyMu);
+    G.replies[tid] = r;
+  }
+  G.replyCv.notify_all();
+  return info.Env().Undefined();
+}
+
+static Napi::Value Close(const Napi::CallbackInfo &info) {
+  G.stopping = true;
+  G.replyCv.notify_all();
+  StopPolling();
+  if (G.asyncOpen) {
+    G.asyncOpen = false;
+    uv_close((uv_handle_t *)&G.async, nullptr);
+  }
+  if (G.tracer.joinable()) G.tracer.join();
+  return info.Env().Undefined();
+}
+
+static uint64_t U64(const Napi::Value &v) { return (uint64_t)v.As<Napi::Number>().Int64Value(); }
+
+// readMem(pid, addr, u8, off, len) -> bytes read (may be short at a fault), or -errno
+static Napi::Value ReadMem(const Napi::CallbackInfo &info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  uint64_t addr = U64(info[1]);
+  Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
+  size_t off = info[3].As<Napi::Number>().Uint32Value();
+  size_t len = info[4].As<Napi::Number>().Uint32Value();
+  if (off + len > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
+  iovec local = {buf.Data() + off, len}, remote = {(void *)addr, len};
+  ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  return Napi::Number::New(info.Env(), n < 0 ? -errno : (double)n);
+}
+
+static Napi::Value WriteMem(const Napi::CallbackInfo &info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  uint64_t addr = U64(info[1]);
+  Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
+  size_t off = info[3].As<Napi::Number>().Uint32Value();
+  size_t len = info[4].As<Napi::Number>().Uint32Value();
+  if (off + len > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
+  iovec local = {buf.Data() + off, len}, remote = {(void *)addr, len};
+  ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  return Napi::Number::New(info.Env(), n < 0 ? -errno : (double)n);
+}
+
+// readString(pid, addr, u8, off, max) -> length without the NUL, -EFAULT, or -ENAMETOOLONG when
+// no NUL is found within max bytes. Reads page by page so a string that ends just before an
+// unmapped page is still read.
+static Napi::Value ReadString(const Napi::CallbackInfo &info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  uint64_t addr = U64(info[1]);
+  Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
+  size_t off = info[3].As<Napi::Number>().Uint32Value();
+  size_t max = info[4].As<Napi::Number>().Uint32Value();
+  if (off + max > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
+  uint8_t *dst = buf.Data() + off;
+  size_t got = 0;
+  while (got < max) {
+    uint64_t a = addr + got;
+    size_t chunk = 4096 - (a & 4095);
+    if (chunk > max - got) chunk = max - got;
+    iovec local = {dst + got, chunk}, remote = {(void *)a, chunk};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (n <= 0) return Napi::Number::New(info.Env(), -EFAULT);
+    void *nul = memchr(dst + got, 0, (size_t)n);
+    if (nul) return Napi::Number::New(info.Env(), (double)((uint8_t *)nul - dst));
+    got += (size_t)n;
+  }
+  return Napi::Number::New(info.Env(), -ENAMETOOLONG);
+}
+
+// hostSyscall(nr, a0..a5): a system call made by the kernel itself (in this process) on host
+// objects; pointers are addresses inside buffers the kernel owns (see addressOf).
+static Napi::Value HostSyscall(const Napi::CallbackInfo &info) {
+  long nr = info[0].As<Napi::Number>().Int64Value();
+  long a[6] = {0, 0, 0, 0, 0, 0};
+  for (size_t i = 0; i < 6 && i + 1 < info.Length(); i++) a[i] = info[i + 1].As<Napi::Number>().Int64Value();
+  long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  return Napi::Number::New(info.Env(), r < 0 ? -errno : (double)r);
+}
+
+static Napi::Value AddressOf(const Napi::CallbackInfo &info) {
+  Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
+  return Napi::Number::New(info.Env(), (double)(uintptr_t)buf.Data());
+}
+
+static void Cleanup(void *) {
+  // Node is going away: wake the tracer if it waits for a reply. Tracees die by EXITKILL
+  // when the tracer thread goes.
+  G.stopping = true;
+  G.replyCv.notify_all();
+  if (G.tracer.joinable()) G.tracer.detach();
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  napi_add_env_cleanup_hook(env, Cleanup, nullptr);
+  exports.Set("launch", Napi::Function::New(env, Launch));
+  exports.Set("respond", Napi::Function::New(env, Respond));
+  exports.Set("continueSyscall", Napi::Function::New(env, Continue));
+  exports.Set("addFd", Napi::Function::New(env, AddFd));
+  exports.Set("idValid", Napi::Function::New(env, IdValid));
+  exports.Set("traceReply", Napi::Function::New(env, TraceReplyFn));
+  exports.Set("readMem", Napi::Function::New(env, ReadMem));
+  exports.Set("writeMem", Napi::Function::New(env, WriteMem));
+  exports.Set("readString", Napi::Function::New(env, ReadString));
+  exports.Set("hostSyscall", Napi::Function::New(env, HostSyscall));
+  exports.Set("addressOf", Napi::Function::New(env, AddressOf));
+  exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("recordWords", Napi::Number::New(env, kRecordWords));
+  exports.Set("maxBatch", Napi::Number::New(env, kMaxBatch));
+  return exports;
+}
+
+}  // namespace starry
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return starry::Init(env, exports); }
+NODE_API_MODULE(starry, InitModule)

@@ -1,0 +1,108 @@
+// Shared state of the starry addon. One sandbox per Node process: the addon owns one tracer
+// thread (ptrace), one seccomp listener (user notifications, served on the JS thread) and one
+// queue of tracer events delivered to JavaScript in order, always before notifications.
+#pragma once
+#include <napi.h>
+#include <uv.h>
+#include <linux/filter.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace starry {
+
+// Kinds of tracer events (mirrored in src/engine/native.ts).
+enum EventKind {
+  EV_SPAWNED = 1,    // tid = first guest pid
+  EV_CLONE = 2,      // tid = parent, a = child tid, b = clone flags, c = syscall nr
+  EV_EXEC = 3,       // tid = pid after exec, a = former tid
+  EV_EXIT = 4,       // tid = exited task, a = raw wait status
+  EV_SIGNAL = 5,     // tid, a = signal about to be delivered
+  EV_GROUP_STOP = 6, // tid, a = stopping signal
+  EV_SECCOMP = 7,    // tid, regs = {nr, a0..a5, rsp}; JS must answer with traceReply(tid, ...)
+  EV_DONE = 8,       // no tracees left
+  EV_ERROR = 9,      // msg
+};
+
+struct Event {
+  int kind = 0;
+  int tid = 0;
+  int64_t a = 0, b = 0, c = 0;
+  uint64_t regs[8] = {0};
+  std::string msg;
+};
+
+// What JS asks the tracer to do with a task stopped at a SECCOMP_RET_TRACE stop.
+enum TraceAction { TA_CONTINUE = 0, TA_RETURN = 1, TA_SET_ARG = 2 };
+struct TraceReply {
+  int action = TA_CONTINUE;
+  int64_t value = 0;
+  int argIndex = -1;
+  uint64_t argValue = 0;
+};
+
+struct LaunchParams {
+  std::string path;
+  std::vector<std::string> argv, envp;
+  std::string cwd;
+  bool traceAll = false;
+};
+
+constexpr int kRecordWords = 16;  // u32 words per notification record
+constexpr int kMaxBatch = 64;
+
+struct State {
+  // events: tracer thread -> JS
+  std::mutex mu;
+  std::vector<Event> queue;
+  uv_async_t async;
+  bool asyncOpen = false;
+
+  // replies: JS -> tracer thread (SECCOMP_RET_TRACE stops only; rare)
+  std::mutex replyMu;
+  std::condition_variable replyCv;
+  std::map<int, TraceReply> replies;
+  std::atomic<bool> stopping{false};
+
+  // user notifications, JS thread only
+  int listenerFd = -1;
+  uv_poll_t poll;
+  bool pollOpen = false;
+  uint32_t *records = nullptr;  // kMaxBatch * kRecordWords, a JS Uint32Array
+  Napi::Reference<Napi::Uint32Array> recordsRef;
+  std::vector<uint64_t> slotIds;
+  std::vector<uint32_t> freeSlots;
+
+  Napi::FunctionReference onEvents, onNotifs;
+  napi_env env = nullptr;
+  std::thread tracer;
+  LaunchParams params;
+};
+
+extern State G;
+
+// filter.cc
+std::vector<sock_filter> BuildFilter(bool traceAll);
+// spawn.cc: runs in the forked child; never returns
+[[noreturn]] void ChildMain(const LaunchParams &p, char *const *argv, char *const *envp,
+                            const sock_fprog *prog, int syncFd);
+// tracer.cc
+void TracerMain();
+void PostEvent(Event &&ev);
+// notify.cc
+void StartPolling(napi_env env);
+void StopPolling();
+void DrainAll(napi_env env);
+Napi::Value Respond(const Napi::CallbackInfo &info);
+Napi::Value Continue(const Napi::CallbackInfo &info);
+Napi::Value AddFd(const Napi::CallbackInfo &info);
+Napi::Value IdValid(const Napi::CallbackInfo &info);
+
+}  // namespace starry

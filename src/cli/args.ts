@@ -1,0 +1,109 @@
+// starry-sandbox [options] -- PROGRAM [ARGS...]: flags to a SandboxConfig.
+export const USAGE = `usage: starry-sandbox [options] -- PROGRAM [ARGS...]
+
+Runs PROGRAM under the Starry kernel: a userspace Linux kernel with a private view of the
+filesystem (the host root read-only, the working directory read-write, a private /tmp), and no
+access to host processes or the network.
+
+options:
+  --root DIR            use DIR as the guest's root (read-only) instead of the host root
+  -v, --volume HOST:GUEST[:ro]
+                        bind a host directory into the guest (read-write unless :ro)
+  --cwd DIR             the guest's working directory (default: the current directory)
+  -e, --env K=V         set an environment variable (repeatable)
+  --clear-env           start from an empty environment instead of the caller's
+  --strace[=FILE]       print every syscall in strace's format to stderr or FILE
+  --log-level LEVEL     fatal, error, warn (default), info, debug, trace or silent
+  --log-file FILE       write the kernel's log to FILE instead of stderr
+  -h, --help            show this help
+  --version             print the version
+`;
+
+export interface CliOptions {
+  root?: string;
+  volumes: string[];
+  cwd?: string;
+  env: string[];
+  clearEnv: boolean;
+  strace: boolean;
+  straceFile?: string;
+  logLevel: string;
+  logFile?: string;
+  help: boolean;
+  version: boolean;
+  program?: string;
+  args: string[];
+}
+
+export class UsageError extends Error {}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function parseArgs(argv: string[]): CliOptions {
+  const o: CliOptions = { volumes: [], env: [], clearEnv: false, strace: false, logLevel: 'warn', help: false, version: false, args: [] };
+  let i = 0;
+  const value = (name: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    if (i + 1 >= argv.length) throw new UsageError(`option ${name} needs a value`);
+    return argv[++i];
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break; // the program itself
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    switch (name) {
+      case '--root': o.root = value(name, inline); break;
+      case '-v': case '--volume': o.volumes.push(value(name, inline)); break;
+      case '--cwd': o.cwd = value(name, inline); break;
+      case '-e': case '--env': {
+        const kv = value(name, inline);
+        if (!kv.includes('=')) throw new UsageError(`--env needs K=V, got "${kv}"`);
+        o.env.push(kv);
+        break;
+      }
+      case '--clear-env': o.clearEnv = true; break;
+      case '--strace':
+        o.strace = true;
+        if (inline !== undefined) o.straceFile = inline;
+        break;
+      case '--log-level': {
+        const l = value(name, inline);
+        if (!LEVELS.includes(l)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+        o.logLevel = l;
+        break;
+      }
+      case '--log-file': o.logFile = value(name, inline); break;
+      case '-h': case '--help': o.help = true; break;
+      case '--version': o.version = true; break;
+      default: throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  if (i < argv.length) {
+    o.program = argv[i];
+    o.args = argv.slice(i + 1);
+  }
+  if (!o.program && !o.help && !o.version) throw new UsageError('no program given');
+  return o;
+}
+
+export interface Volume {
+  host: string;
+  guest: string;
+  readOnly: boolean;
+}
+
+export function parseVolume(spec: string): Volume {
+  const parts = spec.split(':');
+  const ro = parts.length === 3 && parts[2] === 'ro';
+  if (parts.length < 2 || parts.length > 3 || (parts.length === 3 && !['ro', 'rw'].includes(parts[2]))) {
+    throw new UsageError(`-v needs HOST:GUEST[:ro], got "${spec}"`);
+  }
+  if (!parts[1].startsWith('/')) throw new UsageError(`-v: the guest path must be absolute, got "${parts[1]}"`);
+  return { host: parts[0], guest: parts[1], readOnly: ro };
+}

@@ -1,0 +1,78 @@
+// The typed face of starry.node: the only module that loads the binary (node-pty style loader).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const enum EventKind {
+  Spawned = 1,
+  Clone = 2,
+  Exec = 3,
+  Exit = 4,
+  Signal = 5,
+  GroupStop = 6,
+  Seccomp = 7,
+  Done = 8,
+  Error = 9,
+}
+
+/** A tracer event, in the order the tracer saw it; see native/common.h. */
+export interface TracerEvent {
+  kind: EventKind;
+  tid: number;
+  a: number;
+  b: number;
+  c: number;
+  /** For Seccomp stops: nr, the six arguments, rsp. */
+  regs?: number[];
+  msg?: string;
+}
+
+export interface LaunchParams {
+  path: string;
+  argv: string[];
+  envp: string[];
+  cwd: string;
+  traceAll: boolean;
+}
+
+export const enum TraceAction {
+  Continue = 0,
+  Return = 1,
+  SetArg = 2,
+}
+
+export interface NativeBinding {
+  launch(p: LaunchParams, records: Uint32Array, onEvents: (ev: TracerEvent[]) => void, onNotifs: (n: number) => void): void;
+  respond(slot: number, value: number): number;
+  continueSyscall(slot: number): number;
+  addFd(slot: number, srcFd: number, targetFd: number, cloexec: boolean, send: boolean): number;
+  idValid(slot: number): boolean;
+  traceReply(tid: number, action: TraceAction, value: number, argIndex?: number, argValue?: number): void;
+  readMem(pid: number, addr: number, buf: Uint8Array, off: number, len: number): number;
+  writeMem(pid: number, addr: number, buf: Uint8Array, off: number, len: number): number;
+  readString(pid: number, addr: number, buf: Uint8Array, off: number, max: number): number;
+  hostSyscall(nr: number, a0?: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number): number;
+  addressOf(buf: Uint8Array): number;
+  close(): void;
+  readonly recordWords: number;
+  readonly maxBatch: number;
+}
+
+function load(): NativeBinding {
+  const require = createRequire(import.meta.url);
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/src/engine -> repository root, or src/engine when run from sources
+  const roots = [join(here, '..', '..', '..'), join(here, '..', '..')];
+  const tried: string[] = [];
+  for (const root of roots) {
+    for (const kind of ['Release', 'Debug']) {
+      const file = join(root, 'build', kind, 'starry.node');
+      tried.push(file);
+      if (existsSync(file)) return require(file) as NativeBinding;
+    }
+  }
+  throw new Error(`starry-sandbox: the native addon is not built (looked for ${tried.join(', ')}); run "npm install" in the repository`);
+}
+
+export const native: NativeBinding = load();

@@ -1,0 +1,39 @@
+// struct stat (x86_64, 144 bytes) and struct statx (256 bytes) for objects the kernel emulates.
+import type { OpenFile } from '../fd/openfile.js';
+import { PipeEnd } from '../fd/pipe.js';
+
+const S_IFIFO = 0o010000;
+const PIPEFS_DEV = 0xd;
+const uid = process.getuid?.() ?? 0;
+const gid = process.getgid?.() ?? 0;
+
+function describe(f: OpenFile): { mode: number; ino: number; dev: number } {
+  if (f instanceof PipeEnd) return { mode: S_IFIFO | 0o600, ino: f.pipe.ino, dev: PIPEFS_DEV };
+  return { mode: 0o600, ino: 1, dev: 0 };
+}
+
+export function writeSyntheticStat(f: OpenFile, v: DataView, at: number): void {
+  for (let i = 0; i < 144; i += 4) v.setUint32(at + i, 0, true);
+  const d = describe(f);
+  v.setBigUint64(at + 0, BigInt(d.dev), true); // st_dev
+  v.setBigUint64(at + 8, BigInt(d.ino), true); // st_ino
+  v.setBigUint64(at + 16, 1n, true); // st_nlink
+  v.setUint32(at + 24, d.mode, true); // st_mode
+  v.setUint32(at + 28, uid, true);
+  v.setUint32(at + 32, gid, true);
+  v.setBigInt64(at + 56, 4096n, true); // st_blksize
+}
+
+export function writeSyntheticStatx(f: OpenFile, v: DataView, at: number, _mask: number): void {
+  for (let i = 0; i < 256; i += 4) v.setUint32(at + i, 0, true);
+  const d = describe(f);
+  v.setUint32(at + 0, 0x7ff, true); // stx_mask: STATX_BASIC_STATS
+  v.setUint32(at + 4, 4096, true); // stx_blksize
+  v.setUint32(at + 16, 1, true); // stx_nlink
+  v.setUint32(at + 20, uid, true);
+  v.setUint32(at + 24, gid, true);
+  v.setUint16(at + 28, d.mode, true);
+  v.setBigUint64(at + 32, BigInt(d.ino), true);
+  v.setUint32(at + 136, 0, true); // stx_dev_major
+  v.setUint32(at + 140, d.dev, true); // stx_dev_minor
+}

@@ -1,0 +1,126 @@
+// An open file description (Linux's struct file): shared by every descriptor that dup, fork or
+// SCM_RIGHTS made from it. Every guest descriptor is backed by a real host descriptor at the
+// same number: host files by themselves, kernel objects by an inert placeholder, so the host's
+// fork, exec and close keep the guest's table consistent with ours (DESIGN.md section 3).
+import type { Kernel } from '../kernel.js';
+import type { Task } from '../task.js';
+import { EINVAL, ESPIPE, ENOTTY, EBADF } from '../errno.js';
+import { WaitQueue } from '../wait.js';
+
+export const O_ACCMODE = 3;
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_NOCTTY = 0o400;
+export const O_TRUNC = 0o1000;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_DSYNC = 0o10000;
+export const O_ASYNC = 0o20000;
+export const O_DIRECT = 0o40000;
+export const O_LARGEFILE = 0o100000;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_NOATIME = 0o1000000;
+export const O_CLOEXEC = 0o2000000;
+export const O_SYNC = 0o4010000;
+export const O_PATH = 0o10000000;
+export const O_TMPFILE = 0o20200000;
+
+export abstract class OpenFile {
+  refs = 0;
+  /** Status flags as F_GETFL reports them (access mode included). */
+  flags: number;
+  /** The host descriptor installed in guests for this file (owned unless borrowed). */
+  abstract readonly hostFd: number;
+  /** True when reads, writes and most calls run natively on the host descriptor. */
+  abstract readonly native: boolean;
+  /** The guest path it was opened by, for dirfd-relative lookups and /proc. */
+  guestPath = '';
+  /** The mount a host file was opened on (undefined for kernel objects and borrowed stdio). */
+  get mount(): { readonly readOnly: boolean } | undefined {
+    return undefined;
+  }
+  /** Opened on a directory (a valid dirfd for *at calls). */
+  isDirectory = false;
+  readonly waitQueue = new WaitQueue();
+
+  constructor(flags: number) {
+    this.flags = flags;
+  }
+
+  get readable(): boolean {
+    return (this.flags & O_ACCMODE) !== O_WRONLY && !(this.flags & O_PATH);
+  }
+  get writable(): boolean {
+    const m = this.flags & O_ACCMODE;
+    return (m === O_WRONLY || m === O_RDWR) && !(this.flags & O_PATH);
+  }
+  get nonblocking(): boolean {
+    return (this.flags & O_NONBLOCK) !== 0;
+  }
+
+  /** The queue a blocked reader (write=false) or writer waits on. */
+  queueFor(_write: boolean): WaitQueue {
+    return this.waitQueue;
+  }
+
+  /** Current readiness, as poll(2) reports it. */
+  pollMask(): number {
+    return 0;
+  }
+
+  /** Emulated read into guest memory: bytes, -errno, -EAGAIN to block, or ANSWERED. */
+  read(_k: Kernel, _t: Task, _slot: number, _iov: IoVec): number {
+    return -EINVAL;
+  }
+  write(_k: Kernel, _t: Task, _slot: number, _iov: IoVec): number {
+    return -EINVAL;
+  }
+  seek(_offset: number, _whence: number): number {
+    return -ESPIPE;
+  }
+  ioctl(_k: Kernel, _t: Task, _req: number, _arg: number): number {
+    return -ENOTTY;
+  }
+  /** Sets O_APPEND/O_NONBLOCK/O_ASYNC/O_DIRECT/O_NOATIME as F_SETFL does. */
+  setFlags(flags: number): number {
+    const settable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+    this.flags = (this.flags & ~settable) | (flags & settable);
+    return 0;
+  }
+  /** strace's and /proc's name for it, e.g. "pipe:[1234]". */
+  describe(): string {
+    return this.guestPath;
+  }
+
+  incRef(): void {
+    this.refs++;
+  }
+  decRef(): void {
+    if (--this.refs === 0) this.release();
+  }
+  /** The last descriptor closed. */
+  protected release(): void {}
+}
+
+/** A guest scatter list (iovec array), already validated and read from guest memory. */
+export class IoVec {
+  bases: number[] = [];
+  lens: number[] = [];
+  total = 0;
+  reset(): void {
+    this.bases.length = 0;
+    this.lens.length = 0;
+    this.total = 0;
+  }
+  push(base: number, len: number): void {
+    this.bases.push(base);
+    this.lens.push(len);
+    this.total += len;
+  }
+}
+
+export { EBADF };

@@ -1,0 +1,167 @@
+// Pipes (pipe(7)): a 64 KiB ring shared by a read end and a write end. Writes of at most
+// PIPE_BUF bytes are atomic; larger blocking writes return what fit once the pipe is full.
+// Data leaves the pipe only when the reader's answer was delivered (DESIGN.md section 2).
+import { OpenFile, O_RDONLY, O_WRONLY, type IoVec } from './openfile.js';
+import type { Kernel } from '../kernel.js';
+import type { Task } from '../task.js';
+import { EAGAIN, EPIPE } from '../errno.js';
+import { ANSWERED } from '../call.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, WaitQueue } from '../wait.js';
+import { placeholder } from './hostfile.js';
+
+export const PIPE_BUF = 4096;
+export const PIPE_DEFAULT_SIZE = 65536;
+const SIGPIPE = 13;
+
+let nextIno = 1000;
+
+export class Pipe {
+  readonly ino = nextIno++;
+  capacity = PIPE_DEFAULT_SIZE;
+  private chunks: Buffer[] = [];
+  private head = 0; // offset into chunks[0]
+  size = 0;
+  readers = 0;
+  writers = 0;
+  readonly readQueue = new WaitQueue();
+  readonly writeQueue = new WaitQueue();
+
+  /** Copy up to len bytes (without consuming) into the guest; bytes or -EFAULT. */
+  peekTo(k: Kernel, tid: number, iov: IoVec, len: number): number {
+    let copied = 0;
+    let ci = 0;
+    let off = this.head;
+    // Walk the chunks, scattering into the iovecs in order.
+    let vi = 0;
+    let vOff = 0;
+    while (copied < len && ci < this.chunks.length) {
+      const c = this.chunks[ci];
+      const avail = c.length - off;
+      while (vi < iov.bases.length && vOff >= iov.lens[vi]) {
+        vi++;
+        vOff = 0;
+      }
+      if (vi >= iov.bases.length) break;
+      const n = Math.min(avail, iov.lens[vi] - vOff, len - copied);
+      const r = k.mem.writeFrom(tid, iov.bases[vi] + vOff, c, off, n);
+      if (r < 0) return copied === 0 ? r : copied;
+      copied += n;
+      vOff += n;
+      off += n;
+      if (off === c.length) {
+        ci++;
+        off = 0;
+      }
+    }
+    return copied;
+  }
+
+  consume(n: number): void {
+    this.size -= n;
+    while (n > 0) {
+      const c = this.chunks[0];
+      const avail = c.length - this.head;
+      if (n < avail) {
+        this.head += n;
+        return;
+      }
+      n -= avail;
+      this.chunks.shift();
+      this.head = 0;
+    }
+  }
+
+  append(data: Buffer): void {
+    if (data.length === 0) return;
+    this.chunks.push(data);
+    this.size += data.length;
+  }
+
+  /** Undo the last append (its answer was not delivered). */
+  unappend(data: Buffer): void {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last === data) {
+      this.chunks.pop();
+      this.size -= data.length;
+      if (this.chunks.length === 0) this.head = 0;
+    }
+  }
+}
+
+export class PipeEnd extends OpenFile {
+  readonly native = false;
+  readonly hostFd = placeholder();
+
+  constructor(
+    readonly pipe: Pipe,
+    readonly isReader: boolean,
+    flags: number,
+  ) {
+    super((flags & ~3) | (isReader ? O_RDONLY : O_WRONLY));
+    if (isReader) pipe.readers++;
+    else pipe.writers++;
+    this.guestPath = `pipe:[${pipe.ino}]`;
+  }
+
+  override queueFor(write: boolean): WaitQueue {
+    return write ? this.pipe.writeQueue : this.pipe.readQueue;
+  }
+
+  override pollMask(): number {
+    const p = this.pipe;
+    if (this.isReader) {
+      let m = p.size > 0 ? POLLIN | POLLRDNORM : 0;
+      if (p.writers === 0) m |= POLLHUP;
+      return m;
+    }
+    let m = p.capacity - p.size >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+    if (p.readers === 0) m |= POLLERR;
+    return m;
+  }
+
+  override read(k: Kernel, t: Task, slot: number, iov: IoVec): number {
+    const p = this.pipe;
+    if (iov.total === 0) return 0;
+    if (p.size === 0) return p.writers === 0 ? 0 : -EAGAIN;
+    const n = p.peekTo(k, t.tid, iov, Math.min(iov.total, p.size));
+    if (n < 0) return n;
+    if (k.deliver(slot, n)) {
+      p.consume(n);
+      p.writeQueue.notify();
+    }
+    return ANSWERED;
+  }
+
+  override write(k: Kernel, t: Task, slot: number, iov: IoVec): number {
+    const p = this.pipe;
+    if (p.readers === 0) {
+      k.deliver(slot, -EPIPE);
+      k.signalThread(t, SIGPIPE);
+      return ANSWERED;
+    }
+    if (iov.total === 0) return 0;
+    const space = p.capacity - p.size;
+    if (space === 0 || (iov.total <= PIPE_BUF && space < iov.total)) return -EAGAIN;
+    const data = k.mem.gather(t.tid, iov, space);
+    if (typeof data === 'number') return data;
+    p.append(data);
+    if (k.deliver(slot, data.length)) p.readQueue.notify();
+    else p.unappend(data);
+    return ANSWERED;
+  }
+
+  override describe(): string {
+    return this.guestPath;
+  }
+
+  protected override release(): void {
+    const p = this.pipe;
+    if (this.isReader) {
+      p.readers--;
+      p.writeQueue.notify();
+    } else {
+      p.writers--;
+      p.readQueue.notify();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// MountTable: the guest's view of the filesystem. Each mount maps a guest directory onto a host
+// directory, read-only or read-write; the longest matching guest prefix wins.
+import * as host from '../../host/sys.js';
+
+export interface MountSpec {
+  guest: string;
+  host: string;
+  readOnly: boolean;
+  /** Device nodes may be opened (the /dev view); elsewhere they are refused like nodev. */
+  devices?: boolean;
+  /** Only these top-level names are visible (the /dev view of a few host devices). */
+  only?: string[];
+}
+
+export class Mount {
+  /** O_PATH descriptor of the host directory: every host lookup is relative to it. */
+  readonly rootFd: number;
+  constructor(
+    readonly guest: string,
+    readonly host: string,
+    readonly readOnly: boolean,
+    readonly devices = false,
+    readonly only: ReadonlySet<string> | undefined = undefined,
+  ) {
+    const fd = host_open(host);
+    if (fd < 0) throw new Error(`starry-sandbox: cannot mount ${host} at ${guest}: ${errnoText(-fd)}`);
+    this.rootFd = fd;
+  }
+
+  /** Whether rel (below the root) is visible through this mount. */
+  visible(rel: string): boolean {
+    if (!this.only || rel === '.') return true;
+    const i = rel.indexOf('/');
+    return this.only.has(i < 0 ? rel : rel.slice(0, i));
+  }
+
+  /** The path below this mount's root for a guest path under it ("." for the root itself). */
+  rel(guestPath: string): string {
+    if (guestPath === this.guest) return '.';
+    return this.guest === '/' ? guestPath.slice(1) : guestPath.slice(this.guest.length + 1);
+  }
+
+  /** The host path for a guest path under this mount (for execve and the CLI). */
+  hostPath(guestPath: string): string {
+    const r = this.rel(guestPath);
+    if (r === '.') return this.host;
+    return this.host.endsWith('/') ? this.host + r : `${this.host}/${r}`;
+  }
+}
+
+function host_open(path: string): number {
+  return host.openat2(host.AT_FDCWD, path, host.O_PATH | host.O_CLOEXEC | host.O_DIRECTORY, 0, 0);
+}
+
+function errnoText(e: number): string {
+  return e === 2 ? 'No such file or directory' : e === 20 ? 'Not a directory' : `errno ${e}`;
+}
+
+export class MountTable {
+  private mounts: Mount[] = [];
+
+  add(spec: MountSpec): Mount {
+    const guest = normalize(spec.guest);
+    const m = new Mount(guest, spec.host, spec.readOnly, spec.devices ?? false, spec.only ? new Set(spec.only) : undefined);
+    this.mounts = this.mounts.filter((x) => x.guest !== guest);
+    this.mounts.push(m);
+    // longest guest prefix first
+    this.mounts.sort((a, b) => b.guest.length - a.guest.length);
+    return m;
+  }
+
+  /** The mount a resolved (absolute, normalized) guest path lives on. */
+  lookup(guestPath: string): Mount {
+    for (const m of this.mounts) {
+      if (m.guest === '/' || guestPath === m.guest || guestPath.startsWith(m.guest + '/')) return m;
+    }
+    throw new Error('starry-sandbox: no root mount');
+  }
+
+  /** Whether guestPath is exactly a mount point other than the root. */
+  isMountPoint(guestPath: string): boolean {
+    return guestPath !== '/' && this.mounts.some((m) => m.guest === guestPath);
+  }
+
+  all(): readonly Mount[] {
+    return this.mounts;
+  }
+}
+
+/** Lexically normalize an absolute path: no ".", "..", or repeated slashes. */
+export function normalize(p: string): string {
+  const out: string[] = [];
+  for (const c of p.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return '/' + out.join('/');
+}

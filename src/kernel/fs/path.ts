@@ -1,0 +1,118 @@
+// The path walk: guest paths resolved component by component through the mount table, with
+// symlinks followed in the guest's view (an absolute target restarts at the guest root), ".."
+// crossing mount points, ELOOP after 40 links, ENOTDIR/ENOENT as Linux reports them.
+import type { Kernel } from '../kernel.js';
+import type { Task } from '../task.js';
+import type { Mount } from './mount.js';
+import { EBADF, ELOOP, ENOENT, ENOTDIR } from '../errno.js';
+import * as host from '../../host/sys.js';
+
+export const AT_FDCWD = -100;
+const MAXSYMLINKS = 40;
+
+export class Resolved {
+  constructor(
+    /** Absolute, normalized guest path. */
+    readonly guest: string,
+    readonly mount: Mount,
+    /** Path below the mount's host root ("." for the root). */
+    readonly rel: string,
+    /** st_mode from lstat (or stat when the last link was followed); 0 when missing. */
+    readonly mode: number,
+  ) {}
+  get exists(): boolean {
+    return this.mode !== 0;
+  }
+  get isDir(): boolean {
+    return (this.mode & host.S_IFMT) === host.S_IFDIR;
+  }
+  get isSymlink(): boolean {
+    return (this.mode & host.S_IFMT) === host.S_IFLNK;
+  }
+  /** Guest path of the parent directory and the last component. */
+  get parent(): string {
+    const i = this.guest.lastIndexOf('/');
+    return i <= 0 ? '/' : this.guest.slice(0, i);
+  }
+  get name(): string {
+    return this.guest.slice(this.guest.lastIndexOf('/') + 1);
+  }
+}
+
+export interface WalkOptions {
+  /** Follow a symlink in the last component. */
+  follow: boolean;
+  /** Return a Resolved with mode 0 instead of ENOENT when only the last component is missing. */
+  allowMissing?: boolean;
+}
+
+/** The guest directory a relative path starts from: the cwd or an open directory. */
+export function startDir(k: Kernel, t: Task, dirfd: number): string | number {
+  if (dirfd === AT_FDCWD) return t.fs.cwd;
+  const f = t.files.get(dirfd);
+  if (!f) return -EBADF;
+  if (!f.isDirectory) return -ENOTDIR;
+  return f.guestPath;
+}
+
+export function walk(k: Kernel, t: Task, dirfd: number, path: string, opts: WalkOptions): Resolved | number {
+  if (path.length === 0) return -ENOENT;
+  if (path.charCodeAt(0) === 47 /* / */) return walkFrom(k, '/', path, opts);
+  const start = startDir(k, t, dirfd);
+  if (typeof start === 'number') return start;
+  return walkFrom(k, start, path, opts);
+}
+
+/** Walk path from the guest directory start (absolute paths ignore it). */
+export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptions): Resolved | number {
+  if (path.length === 0) return -ENOENT;
+  let cur: string[] = path.charCodeAt(0) === 47 || start === '/' ? [] : start.slice(1).split('/');
+  let follow = opts.follow;
+  let mustDir = false;
+  if (path.length > 1 && path.charCodeAt(path.length - 1) === 47) {
+    mustDir = true;
+    follow = true;
+  }
+  const todo = path.split('/').filter((c) => c !== '' && c !== '.');
+  todo.reverse(); // pop() takes the next component
+  let links = 0;
+  let mode = host.S_IFDIR; // the start is a directory
+  while (todo.length > 0) {
+    const name = todo.pop()!;
+    if (name === '..') {
+      cur.pop();
+      mode = host.S_IFDIR;
+      continue;
+    }
+    const last = todo.length === 0;
+    cur.push(name);
+    const guest = '/' + cur.join('/');
+    const m = k.mounts.lookup(guest);
+    const rel = m.rel(guest);
+    const r = m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;
+    if (r < 0) {
+      if (r === -ENOENT && last && opts.allowMissing) return new Resolved(guest, m, rel, 0);
+      return r;
+    }
+    mode = host.statMode();
+    const type = mode & host.S_IFMT;
+    if (type === host.S_IFLNK && (!last || follow)) {
+      if (++links > MAXSYMLINKS) return -ELOOP;
+      const target = host.readlinkat(m.rootFd, rel);
+      if (typeof target === 'number') return target;
+      cur.pop();
+      if (target.charCodeAt(0) === 47) cur = [];
+      const parts = target.split('/').filter((c) => c !== '' && c !== '.');
+      if (parts.length === 0 && target.charCodeAt(0) !== 47) return -ENOENT;
+      for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]);
+      if (target.endsWith('/')) mustDir = true;
+      mode = host.S_IFDIR;
+      continue;
+    }
+    if (!last && type !== host.S_IFDIR) return -ENOTDIR;
+  }
+  const guest = '/' + cur.join('/');
+  const m = k.mounts.lookup(guest);
+  if (mustDir && (mode & host.S_IFMT) !== host.S_IFDIR) return -ENOTDIR;
+  return new Resolved(guest, m, m.rel(guest), mode);
+}

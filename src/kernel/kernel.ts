@@ -1,0 +1,281 @@
+// The Starry kernel: the task table, the process tree and syscall dispatch. It talks to guests
+// only through a Machine and to the host only through src/host (DESIGN.md section 1).
+import type { Machine } from './machine.js';
+import { Call, ANSWERED, BLOCKED, CONTINUE } from './call.js';
+import { GuestMemory } from './mem.js';
+import { MountTable, type MountSpec } from './fs/mount.js';
+import { FdTable } from './fd/fdtable.js';
+import { HostFile } from './fd/hostfile.js';
+import { O_RDWR } from './fd/openfile.js';
+import { Task, ThreadGroup, FsContext } from './task.js';
+import { Waiter, type WaitQueue } from './wait.js';
+import { SYSCALL_TABLE } from './syscalls/table.js';
+import { SYSCALL_NAMES } from './abi/sysnames.js';
+import { EAGAIN, EINTR, EIO, ENOENT, ENOSYS, EPERM, ETIMEDOUT } from './errno.js';
+import { execveStop } from './syscalls/exec.js';
+import { Strace } from './strace.js';
+
+export interface Logger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+  isLevelEnabled(level: string): boolean;
+}
+
+export interface KernelConfig {
+  mounts: MountSpec[];
+  /** Guest working directory of the first process. */
+  cwd: string;
+  hostname: string;
+  log: Logger;
+  /** Where --strace lines go; no tracing when absent. */
+  straceWriter?: (line: string) => void;
+}
+
+export const CLONE_VM = 0x100;
+export const CLONE_FS = 0x200;
+export const CLONE_FILES = 0x400;
+export const CLONE_THREAD = 0x10000;
+
+export class Kernel {
+  readonly mem: GuestMemory;
+  readonly mounts = new MountTable();
+  readonly tasks = new Map<number, Task>();
+  readonly groups = new Map<number, ThreadGroup>();
+  readonly log: Logger;
+  readonly strace: Strace | undefined;
+  readonly hostname: string;
+  init: ThreadGroup | undefined;
+  /** Called once when the first guest process has exited, with its wait status. */
+  onInitExit: ((status: number) => void) | undefined;
+  private readonly call = new Call();
+  private readonly unknownLogged = new Set<number>();
+
+  constructor(
+    readonly machine: Machine,
+    readonly config: KernelConfig,
+  ) {
+    this.mem = new GuestMemory(machine);
+    this.log = config.log;
+    this.strace = config.straceWriter ? new Strace(this.mem, config.straceWriter) : undefined;
+    this.hostname = config.hostname;
+    for (const m of config.mounts) this.mounts.add(m);
+  }
+
+  // ---- events from the tracer -------------------------------------------------------------
+
+  /** The first guest exists (not yet exec'd): stdio is the sandbox's own 0, 1 and 2. */
+  spawned(pid: number): Task {
+    const files = new FdTable();
+    for (let fd = 0; fd < 3; fd++) {
+      files.install(fd, new HostFile(fd, O_RDWR, undefined, `/dev/stdio${fd}`, false), false);
+    }
+    const group = new ThreadGroup(pid, undefined);
+    const t = new Task(pid, group, files, new FsContext(this.config.cwd));
+    group.threads.set(pid, t);
+    this.groups.set(pid, group);
+    this.tasks.set(pid, t);
+    this.init = group;
+    return t;
+  }
+
+  cloned(parentTid: number, childTid: number, flags: number): void {
+    const p = this.tasks.get(parentTid);
+    if (!p) return;
+    const files = flags & CLONE_FILES ? p.files : p.files.clone();
+    const fs = flags & CLONE_FS ? p.fs : p.fs.copy();
+    let group: ThreadGroup;
+    if (flags & CLONE_THREAD) {
+      group = p.group;
+    } else {
+      group = new ThreadGroup(childTid, p.group);
+      group.exe = p.group.exe;
+      group.nofile = [...p.group.nofile];
+      p.group.children.add(group);
+      this.groups.set(childTid, group);
+    }
+    const t = new Task(childTid, group, files, fs);
+    group.threads.set(childTid, t);
+    this.tasks.set(childTid, t);
+  }
+
+  /** A successful execve: tid now leads its group (it may have been another thread). */
+  execed(tid: number, formerTid: number): void {
+    let t = this.tasks.get(formerTid) ?? this.tasks.get(tid);
+    if (!t) return;
+    const g = t.group;
+    for (const [otid, other] of g.threads) {
+      if (other !== t) this.removeTask(other);
+      else g.threads.delete(otid);
+    }
+    this.tasks.delete(t.tid);
+    t.tid = tid;
+    g.threads.set(tid, t);
+    this.tasks.set(tid, t);
+    // exec unshares the descriptor table, then closes the close-on-exec ones
+    if (t.files.users > 1) {
+      t.files.users--;
+      t.files = t.files.clone();
+      t.files.users++;
+    }
+    t.files.closeOnExec();
+    if (t.pendingExe !== undefined) g.exe = t.pendingExe;
+    t.pendingExe = undefined;
+  }
+
+  exited(tid: number, status: number): void {
+    const t = this.tasks.get(tid);
+    if (!t) return;
+    const g = t.group;
+    this.removeTask(t);
+    if (g.threads.size === 0) {
+      g.exitStatus = status;
+      this.groups.delete(g.tgid);
+      g.parent?.children.delete(g);
+      if (g === this.init) this.onInitExit?.(status);
+    }
+  }
+
+  /** A signal is being delivered to tid: a syscall it was parked in has been interrupted. */
+  signalled(tid: number, _sig: number): void {
+    const t = this.tasks.get(tid);
+    if (t?.parked) this.cancelParked(t);
+  }
+
+  traceStop(tid: number, regs: number[]): void {
+    const t = this.tasks.get(tid);
+    execveStop(this, t, tid, regs);
+  }
+
+  private removeTask(t: Task): void {
+    if (t.parked) this.cancelParked(t);
+    t.group.threads.delete(t.tid);
+    this.tasks.delete(t.tid);
+    if (--t.files.users === 0) t.files.closeAll();
+    t.fs.users--;
+  }
+
+  private cancelParked(t: Task): void {
+    const w = t.parked!;
+    w.detach();
+    this.strace?.interrupted(t.tid, w.nr);
+  }
+
+  // ---- notifications ----------------------------------------------------------------------
+
+  handleRecords(rec: Uint32Array, n: number, words: number): void {
+    const c = this.call;
+    for (let i = 0; i < n; i++) {
+      c.load(rec, i * words);
+      this.dispatch(c);
+    }
+  }
+
+  dispatch(c: Call): void {
+    const t = this.tasks.get(c.tid);
+    if (t === undefined) {
+      // Cannot happen: births are delivered before a task's first syscall.
+      this.log.error({ tid: c.tid, nr: c.nr }, 'syscall from an unknown task');
+      this.machine.respond(c.slot, -EPERM);
+      return;
+    }
+    // A thread makes one syscall at a time: a new one means the parked one was interrupted.
+    if (t.parked) this.cancelParked(t);
+    c.task = t;
+    const h = SYSCALL_TABLE[c.nr];
+    this.strace?.enter(c);
+    let r: number;
+    if (h === undefined) {
+      r = -ENOSYS;
+      if (!this.unknownLogged.has(c.nr)) {
+        this.unknownLogged.add(c.nr);
+        const name = SYSCALL_NAMES[c.nr] ?? `syscall_${c.nr}`;
+        this.log.warn({ syscall: name, nr: c.nr, pid: t.tgid }, `unsupported syscall ${name} (${c.nr}): returning ENOSYS`);
+      }
+    } else {
+      try {
+        r = h(this, c);
+      } catch (e) {
+        const name = SYSCALL_NAMES[c.nr] ?? `syscall_${c.nr}`;
+        this.log.error({ syscall: name, err: e instanceof Error ? e.stack : String(e) }, `kernel bug in ${name}: returning EIO`);
+        r = -EIO;
+      }
+    }
+    this.finish(c, r);
+  }
+
+  private finish(c: Call, r: number): void {
+    if (r === CONTINUE) {
+      this.machine.continueSyscall(c.slot);
+      this.strace?.exit(c.tid, c.nr, r);
+    } else if (r === BLOCKED) {
+      this.strace?.blocked(c.tid, c.nr);
+    } else if (r === ANSWERED) {
+      this.strace?.exit(c.tid, c.nr, this.lastAnswer);
+    } else {
+      this.machine.respond(c.slot, r);
+      this.strace?.exit(c.tid, c.nr, r);
+    }
+  }
+
+  /** The value last sent by deliver(), for tracing handlers that answered themselves. */
+  lastAnswer = 0;
+
+  /** Answer now; false if the guest stopped waiting (the caller must undo what it did). */
+  deliver(slot: number, value: number): boolean {
+    this.lastAnswer = value;
+    return this.machine.respond(slot, value) !== -ENOENT;
+  }
+
+  /**
+   * Park the current syscall until attempt() stops returning -EAGAIN, the deadline (ms,
+   * monotonic from now) passes, or the guest is interrupted.
+   */
+  block(c: Call, queues: WaitQueue[], attempt: () => number, timeoutMs?: number, onTimeout = -ETIMEDOUT): number {
+    const t = c.task;
+    const slot = c.slot;
+    const nr = c.nr;
+    const tid = c.tid;
+    const w = new Waiter(
+      t,
+      slot,
+      nr,
+      () => {
+        const r = attempt();
+        return r === -EAGAIN ? BLOCKED : r;
+      },
+      (_w, r) => {
+        if (r === ANSWERED) {
+          this.strace?.resumed(tid, nr, this.lastAnswer);
+          return;
+        }
+        if (r === CONTINUE) this.machine.continueSyscall(slot);
+        else this.machine.respond(slot, r);
+        this.strace?.resumed(tid, nr, r);
+      },
+    );
+    for (const q of queues) {
+      q.add(w);
+      w.queues.push(q);
+    }
+    if (timeoutMs !== undefined) w.timer = setTimeout(() => w.end(onTimeout), timeoutMs);
+    t.parked = w;
+    return BLOCKED;
+  }
+
+  /** Raise a signal on a guest thread (SIGPIPE and the like). */
+  signalThread(t: Task, sig: number): void {
+    this.machine.signal(t.tgid, t.tid, sig);
+  }
+
+  /** The sandbox is ending: every guest process is killed. */
+  killAll(): void {
+    for (const g of this.groups.values()) this.machine.signal(0, g.tgid, 9);
+  }
+
+  isSandboxPid(pid: number): boolean {
+    return this.groups.has(pid);
+  }
+}
+
+export { EINTR };

@@ -1,0 +1,21 @@
+// What the kernel needs from the world of guest threads: their memory and the answer to each
+// intercepted syscall. The engine implements it over the native addon; tests implement it over
+// an in-memory address space (test/helpers/memory-machine.ts).
+export interface Machine {
+  /** Copy guest memory into buf; returns bytes copied (short at a fault) or -errno. */
+  readMem(tid: number, addr: number, buf: Uint8Array, off: number, len: number): number;
+  /** Copy buf into guest memory; returns bytes copied or -errno. */
+  writeMem(tid: number, addr: number, buf: Uint8Array, off: number, len: number): number;
+  /** Read a NUL-terminated string: its length, -EFAULT, or -ENAMETOOLONG past max. */
+  readString(tid: number, addr: number, buf: Uint8Array, off: number, max: number): number;
+  /** Answer a notification with a result or -errno; -ENOENT if the guest stopped waiting. */
+  respond(slot: number, value: number): number;
+  /** Let the host run the syscall as the guest made it. */
+  continueSyscall(slot: number): number;
+  /** Install host descriptor srcFd in the guest at targetFd; with send, answer with targetFd. */
+  addFd(slot: number, srcFd: number, targetFd: number, cloexec: boolean, send: boolean): number;
+  /** Answer a SECCOMP_RET_TRACE stop (execve): continue, return a value, or change an argument. */
+  traceReply(tid: number, action: number, value: number, argIndex?: number, argValue?: number): void;
+  /** Send a host signal to a guest task (tgkill when tgid > 0, kill otherwise). */
+  signal(tgid: number, tid: number, sig: number): number;
+}

@@ -1,0 +1,96 @@
+// --strace: one line per syscall in strace's own format (DESIGN.md section 6), so a sandbox
+// trace diffs against `strace -f` of the same program. Arguments are formatted at entry, results
+// at exit; a call that blocks prints "<unfinished ...>" and later "<... NAME resumed>".
+import type { Call } from './call.js';
+import type { GuestMemory } from './mem.js';
+import { CONTINUE, ANSWERED } from './call.js';
+import { SYSCALL_NAMES } from './abi/sysnames.js';
+import { ERRNO_NAMES, ERRNO_MESSAGES } from './errno.js';
+import { SIGNATURES, formatArg, formatOutArg } from './strace-args.js';
+
+export class Strace {
+  private pending = new Map<number, string>();
+  private outArgs = new Map<number, { kind: string; addr: number; index: number; text: string[] }>();
+  mainPid = 0;
+
+  constructor(
+    private readonly mem: GuestMemory,
+    private readonly write: (line: string) => void,
+  ) {}
+
+  private prefix(tid: number): string {
+    return tid === this.mainPid ? '' : `[pid ${tid}] `;
+  }
+
+  enter(c: Call): void {
+    const name = SYSCALL_NAMES[c.nr] ?? `syscall_${c.nr}`;
+    const sig = SIGNATURES[name];
+    const parts: string[] = [];
+    let outIndex = -1;
+    let outKind = '';
+    const n = sig === undefined ? 6 : sig.length;
+    for (let i = 0; i < n; i++) {
+      const kind = sig === undefined ? 'x' : sig[i];
+      if (kind === 'B' || kind === 'V') {
+        outIndex = i;
+        outKind = kind;
+        parts.push('');
+        continue;
+      }
+      parts.push(formatArg(this.mem, c, i, kind));
+    }
+    this.pending.set(c.tid, name);
+    if (outIndex >= 0) this.outArgs.set(c.tid, { kind: outKind, addr: c.ptr(outIndex), index: outIndex, text: parts });
+    else this.outArgs.delete(c.tid);
+    this.args.set(c.tid, parts);
+  }
+  private args = new Map<number, string[]>();
+
+  private render(tid: number, r: number): string {
+    const parts = this.args.get(tid) ?? [];
+    const out = this.outArgs.get(tid);
+    if (out) parts[out.index] = formatOutArg(this.mem, tid, out.kind, out.addr, r);
+    return parts.join(', ');
+  }
+
+  exit(tid: number, nr: number, r: number): void {
+    const name = this.pending.get(tid) ?? SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
+    this.write(`${this.prefix(tid)}${name}(${this.render(tid, r)}) = ${result(r)}\n`);
+    this.pending.delete(tid);
+  }
+
+  blocked(tid: number, nr: number): void {
+    const name = this.pending.get(tid) ?? SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
+    const parts = this.args.get(tid) ?? [];
+    const shown = this.outArgs.has(tid) ? parts.slice(0, this.outArgs.get(tid)!.index) : parts;
+    this.write(`${this.prefix(tid)}${name}(${shown.join(', ')}${shown.length ? ', ' : ''}<unfinished ...>\n`);
+  }
+
+  resumed(tid: number, nr: number, r: number): void {
+    const name = this.pending.get(tid) ?? SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
+    const out = this.outArgs.get(tid);
+    const rest = out ? formatOutArg(this.mem, tid, out.kind, out.addr, r) + ', ' + (this.args.get(tid) ?? []).slice(out.index + 1).join(', ') : '';
+    this.write(`${this.prefix(tid)}<... ${name} resumed>${rest}) = ${result(r)}\n`);
+    this.pending.delete(tid);
+  }
+
+  interrupted(tid: number, nr: number): void {
+    const name = this.pending.get(tid) ?? SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
+    this.write(`${this.prefix(tid)}<... ${name} resumed>) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n`);
+    this.pending.delete(tid);
+  }
+
+  event(tid: number, text: string): void {
+    this.write(`${this.prefix(tid)}${text}\n`);
+  }
+}
+
+export function result(r: number): string {
+  if (r === CONTINUE) return '? <native>';
+  if (r === ANSWERED) return '?';
+  if (r < 0 && r >= -4095) {
+    const e = -r;
+    return `-1 ${ERRNO_NAMES[e] ?? e} (${ERRNO_MESSAGES[e] ?? 'Unknown error ' + e})`;
+  }
+  return String(r);
+}

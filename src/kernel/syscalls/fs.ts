@@ -1,0 +1,378 @@
+// Paths and directories: open/openat/openat2/creat (one core), getcwd, chdir, fchdir, mkdir,
+// unlink, rmdir, rename, symlink, link, readlink, access, chmod, chown, utimensat, truncate,
+// umask, fsync, getdents64, statfs. Writes outside read-write mounts fail with EROFS.
+import type { Family } from './types.js';
+import type { Kernel } from '../kernel.js';
+import type { Call } from '../call.js';
+import { CONTINUE } from '../call.js';
+import * as E from '../errno.js';
+import * as host from '../../host/sys.js';
+import { NR } from '../abi/sysnames.js';
+import { walk, AT_FDCWD, type Resolved } from '../fs/path.js';
+import { inParent, openResolved, SAFE_RESOLVE } from '../fs/ops.js';
+import { HostFile } from '../fd/hostfile.js';
+import {
+  O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_CLOEXEC,
+  O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY,
+} from '../fd/openfile.js';
+import { installLowest } from '../fd/install.js';
+
+const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_EACCESS = 0x200;
+const AT_EMPTY_PATH = 0x1000;
+const RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04;
+const RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10, RESOLVE_CACHED = 0x20;
+const VALID_OPEN = 0o37777777 & ~0o30000000; // every defined O_* bit
+
+function path(k: Kernel, c: Call, i: number): string | number {
+  return k.mem.path(c.tid, c.ptr(i));
+}
+
+/** The one open core for open, openat, openat2 and creat. */
+function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: number, mode: number, resolve: number): number {
+  const t = c.task;
+  const p = k.mem.path(c.tid, pathAddr);
+  if (typeof p === 'number') return p;
+  if ((flags & O_TMPFILE) === O_TMPFILE) return -E.EOPNOTSUPP;
+  if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) && p.startsWith('/') && resolve & RESOLVE_BENEATH) return -E.EXDEV;
+  const creat = (flags & O_CREAT) !== 0;
+  const r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW) && !(resolve & RESOLVE_NO_SYMLINKS), allowMissing: creat });
+  if (typeof r === 'number') return r;
+  const acc = flags & O_ACCMODE;
+  let hostFd: number;
+  let isDir = false;
+  if (!r.exists) {
+    if (p.endsWith('/')) return -E.EISDIR;
+    if (r.mount.readOnly) return -E.EROFS;
+    const m = mode & 0o7777 & ~t.fs.umask;
+    hostFd = inParent(r, (dfd, name) =>
+      host.openat2(dfd, name, (flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOFOLLOW, m, SAFE_RESOLVE));
+  } else {
+    if (creat && flags & O_EXCL) return -E.EEXIST;
+    const type = r.mode & host.S_IFMT;
+    if (type === host.S_IFLNK && !(flags & O_PATH)) return -E.ELOOP;
+    if (flags & O_DIRECTORY && type !== host.S_IFDIR && type !== host.S_IFLNK) return -E.ENOTDIR;
+    isDir = type === host.S_IFDIR;
+    if (!(flags & O_PATH)) {
+      if (isDir && (acc !== O_RDONLY || flags & O_CREAT)) return -E.EISDIR;
+      const data = type === host.S_IFREG || type === host.S_IFDIR;
+      if (r.mount.readOnly && data && (acc !== O_RDONLY || flags & O_TRUNC)) return -E.EROFS;
+      if ((type === host.S_IFCHR || type === host.S_IFBLK) && !r.mount.devices) return -E.EACCES;
+      if (type === host.S_IFIFO) return -E.ENXIO; // FIFOs on host mounts: not yet
+      if (type === host.S_IFSOCK) return -E.ENXIO;
+    }
+    hostFd = openResolved(r, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY), 0);
+  }
+  if (hostFd < 0) return hostFd;
+  const file = new HostFile(hostFd, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, r.mount, r.guest);
+  file.isDirectory = isDir;
+  return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
+}
+
+function openat2(k: Kernel, c: Call): number {
+  const size = c.ptr(3);
+  if (size < 24) return -E.EINVAL;
+  if (size > 4096) return -E.E2BIG;
+  const r = k.mem.read(c.tid, c.ptr(2), Math.min(size, 64));
+  if (r < 0) return r;
+  const v = k.mem.view;
+  const flags = Number(v.getBigUint64(0, true));
+  const mode = Number(v.getBigUint64(8, true));
+  const resolve = Number(v.getBigUint64(16, true));
+  for (let i = 24; i < Math.min(size, 64); i++) if (k.mem.buf[i] !== 0) return -E.E2BIG;
+  if (flags > 0xffffffff || flags & ~VALID_OPEN) return -E.EINVAL;
+  if (mode & ~0o7777 || (mode && !(flags & O_CREAT) && (flags & O_TMPFILE) !== O_TMPFILE)) return -E.EINVAL;
+  const allResolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
+  if (resolve & ~allResolve) return -E.EINVAL;
+  if (resolve & RESOLVE_CACHED) return -E.EAGAIN;
+  return openCore(k, c, c.fd(0), c.ptr(1), flags, mode, resolve);
+}
+
+function getcwd(k: Kernel, c: Call): number {
+  const cwd = c.task.fs.cwd;
+  const size = c.ptr(1);
+  const len = Buffer.byteLength(cwd, 'latin1') + 1;
+  if (size === 0 && c.ptr(0) !== 0) return -E.EINVAL;
+  if (size < len) return -E.ERANGE;
+  k.mem.buf.write(cwd, 0, 'latin1');
+  k.mem.buf[len - 1] = 0;
+  const r = k.mem.write(c.tid, c.ptr(0), len);
+  return r < 0 ? r : len;
+}
+
+function searchable(r: Resolved): number {
+  if (!r.isDir) return -E.ENOTDIR;
+  return host.sys(NR.faccessat2, r.mount.rootFd, host.putPath(host.PATH1, r.rel), 1 /* X_OK */, host.AT_SYMLINK_NOFOLLOW);
+}
+
+function chdir(k: Kernel, c: Call): number {
+  const p = path(k, c, 0);
+  if (typeof p === 'number') return p;
+  const r = walk(k, c.task, AT_FDCWD, p, { follow: true });
+  if (typeof r === 'number') return r;
+  const ok = searchable(r);
+  if (ok < 0) return ok;
+  c.task.fs.cwd = r.guest;
+  return 0;
+}
+
+function fchdir(k: Kernel, c: Call): number {
+  const f = c.task.files.get(c.fd(0));
+  if (!f) return -E.EBADF;
+  if (!f.isDirectory) return -E.ENOTDIR;
+  c.task.fs.cwd = f.guestPath;
+  return 0;
+}
+
+/** Resolve for creating a new name: EEXIST if it exists, EROFS on a read-only mount. */
+function forCreate(k: Kernel, c: Call, dirfd: number, p: string | number): Resolved | number {
+  if (typeof p === 'number') return p;
+  const r = walk(k, c.task, dirfd, p, { follow: false, allowMissing: true });
+  if (typeof r === 'number') return r;
+  if (r.exists) return -E.EEXIST;
+  if (r.mount.readOnly) return -E.EROFS;
+  return r;
+}
+
+function mkdirCore(k: Kernel, c: Call, dirfd: number, pathArg: number, modeArg: number): number {
+  const r = forCreate(k, c, dirfd, path(k, c, pathArg));
+  if (typeof r === 'number') return r;
+  const mode = c.u32(modeArg) & 0o7777 & ~c.task.fs.umask;
+  return inParent(r, (fd, name) => host.sys(NR.mkdirat, fd, host.putPath(host.PATH2, name), mode));
+}
+
+function unlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, flags: number): number {
+  if (flags & ~AT_REMOVEDIR) return -E.EINVAL;
+  const p = path(k, c, pathArg);
+  if (typeof p === 'number') return p;
+  if (flags & AT_REMOVEDIR) {
+    const last = p.replace(/\/+$/, '').split('/').pop();
+    if (last === '.') return -E.EINVAL;
+    if (last === '..') return -E.ENOTEMPTY;
+  }
+  const r = walk(k, c.task, dirfd, p, { follow: false });
+  if (typeof r === 'number') return r;
+  if (k.mounts.isMountPoint(r.guest) || r.guest === '/') return -E.EBUSY;
+  if (!(flags & AT_REMOVEDIR) && r.isDir) return -E.EISDIR;
+  if (flags & AT_REMOVEDIR && !r.isDir) return -E.ENOTDIR;
+  if (r.mount.readOnly) return -E.EROFS;
+  return inParent(r, (fd, name) => host.sys(NR.unlinkat, fd, host.putPath(host.PATH2, name), flags));
+}
+
+function renameCore(k: Kernel, c: Call, oldDir: number, oldArg: number, newDir: number, newArg: number, flags: number): number {
+  if (flags & ~7) return -E.EINVAL;
+  const op = path(k, c, oldArg);
+  if (typeof op === 'number') return op;
+  const np = path(k, c, newArg);
+  if (typeof np === 'number') return np;
+  const from = walk(k, c.task, oldDir, op, { follow: false });
+  if (typeof from === 'number') return from;
+  const to = walk(k, c.task, newDir, np, { follow: false, allowMissing: true });
+  if (typeof to === 'number') return to;
+  if (from.mount !== to.mount) return -E.EXDEV;
+  if (k.mounts.isMountPoint(from.guest) || k.mounts.isMountPoint(to.guest)) return -E.EBUSY;
+  if (from.mount.readOnly) return -E.EROFS;
+  return inParent(from, (ofd, oname) =>
+    inParent(to, (nfd, nname) =>
+      host.sys(NR.renameat2, ofd, host.putPath(host.PATH1, oname), nfd, host.putPath(host.PATH2, nname), flags)));
+}
+
+function symlinkCore(k: Kernel, c: Call, targetArg: number, dirfd: number, linkArg: number): number {
+  const target = path(k, c, targetArg);
+  if (typeof target === 'number') return target;
+  const r = forCreate(k, c, dirfd, path(k, c, linkArg));
+  if (typeof r === 'number') return r;
+  return inParent(r, (fd, name) => {
+    host.putPath(host.PATH1, target);
+    return host.sys(NR.symlinkat, host.addr(host.PATH1), fd, host.putPath(host.PATH2, name));
+  });
+}
+
+function linkCore(k: Kernel, c: Call, oldDir: number, oldArg: number, newDir: number, newArg: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
+  const op = path(k, c, oldArg);
+  if (typeof op === 'number') return op;
+  const from = walk(k, c.task, oldDir, op, { follow: (flags & AT_SYMLINK_FOLLOW) !== 0 });
+  if (typeof from === 'number') return from;
+  const to = forCreate(k, c, newDir, path(k, c, newArg));
+  if (typeof to === 'number') return to;
+  if (from.mount !== to.mount) return -E.EXDEV;
+  if (from.isDir) return -E.EPERM;
+  return inParent(from, (ofd, oname) =>
+    inParent(to, (nfd, nname) =>
+      host.sys(NR.linkat, ofd, host.putPath(host.PATH1, oname), nfd, host.putPath(host.PATH2, nname), 0)));
+}
+
+function readlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, bufArg: number, sizeArg: number): number {
+  const size = c.int(sizeArg);
+  if (size <= 0) return -E.EINVAL;
+  const p = path(k, c, pathArg);
+  if (typeof p === 'number') return p;
+  const r = walk(k, c.task, dirfd, p, { follow: false });
+  if (typeof r === 'number') return r;
+  if (!r.isSymlink) return -E.EINVAL;
+  const target = inParent(r, (fd, name) => {
+    const s = host.readlinkat(fd, name);
+    if (typeof s === 'number') return s;
+    const n = Math.min(Buffer.byteLength(s, 'latin1'), size);
+    k.mem.buf.write(s, 0, n, 'latin1');
+    return n;
+  });
+  if (target < 0) return target;
+  const w = k.mem.write(c.tid, c.ptr(bufArg), target);
+  return w < 0 ? w : target;
+}
+
+function accessCore(k: Kernel, c: Call, dirfd: number, pathArg: number, mode: number, flags: number): number {
+  if (mode & ~7) return -E.EINVAL;
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) return -E.EINVAL;
+  const p = path(k, c, pathArg);
+  if (typeof p === 'number') return p;
+  const r = walk(k, c.task, dirfd, p, { follow: !(flags & AT_SYMLINK_NOFOLLOW) });
+  if (typeof r === 'number') return r;
+  const type = r.mode & host.S_IFMT;
+  if (mode & 2 && r.mount.readOnly && (type === host.S_IFREG || type === host.S_IFDIR || type === host.S_IFLNK)) return -E.EROFS;
+  return host.sys(NR.faccessat2, r.mount.rootFd, host.putPath(host.PATH1, r.rel), mode, host.AT_SYMLINK_NOFOLLOW | (flags & AT_EACCESS));
+}
+
+/** Resolve an existing path for a metadata change: EROFS on read-only mounts. */
+function forChange(k: Kernel, c: Call, dirfd: number, pathArg: number, follow: boolean): Resolved | number {
+  const p = path(k, c, pathArg);
+  if (typeof p === 'number') return p;
+  const r = walk(k, c.task, dirfd, p, { follow });
+  if (typeof r === 'number') return r;
+  if (r.mount.readOnly) return -E.EROFS;
+  return r;
+}
+
+function chmodCore(k: Kernel, c: Call, dirfd: number, pathArg: number, mode: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
+  const r = forChange(k, c, dirfd, pathArg, !(flags & AT_SYMLINK_NOFOLLOW));
+  if (typeof r === 'number') return r;
+  if (r.isSymlink) return -E.EOPNOTSUPP;
+  return inParent(r, (fd, name) => host.sys(NR.fchmodat2 ?? 452, fd, host.putPath(host.PATH2, name), mode & 0o7777, host.AT_SYMLINK_NOFOLLOW));
+}
+
+function chownCore(k: Kernel, c: Call, dirfd: number, pathArg: number, uid: number, gid: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
+  const r = forChange(k, c, dirfd, pathArg, !(flags & AT_SYMLINK_NOFOLLOW));
+  if (typeof r === 'number') return r;
+  return inParent(r, (fd, name) => host.sys(NR.fchownat, fd, host.putPath(host.PATH2, name), uid, gid, host.AT_SYMLINK_NOFOLLOW));
+}
+
+/** fchmod/fchown/futimens on a descriptor: native on writable mounts. */
+function fdChange(k: Kernel, c: Call): number {
+  const f = c.task.files.get(c.fd(0));
+  if (!f) return -E.EBADF;
+  if (!f.native) return 0;
+  if (!(f instanceof HostFile) || !f.mount) return -E.EPERM;
+  return f.mount.readOnly ? -E.EROFS : CONTINUE;
+}
+
+function utimensat(k: Kernel, c: Call): number {
+  const flags = c.int(3);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
+  if (c.ptr(1) === 0) return fdChange(k, c);
+  const r = forChange(k, c, c.fd(0), 1, !(flags & AT_SYMLINK_NOFOLLOW));
+  if (typeof r === 'number') return r;
+  let times = 0;
+  if (c.ptr(2) !== 0) {
+    const rr = k.mem.readInto(c.tid, c.ptr(2), host.scratch, host.STRUCT, 32);
+    if (rr < 0) return rr;
+    times = host.addr(host.STRUCT);
+  }
+  return inParent(r, (fd, name) => host.sys(NR.utimensat, fd, host.putPath(host.PATH2, name), times, host.AT_SYMLINK_NOFOLLOW));
+}
+
+function truncate(k: Kernel, c: Call): number {
+  const len = c.i64(1);
+  if (len < 0) return -E.EINVAL;
+  const r = forChange(k, c, AT_FDCWD, 0, true);
+  if (typeof r === 'number') return r;
+  if (r.isDir) return -E.EISDIR;
+  const fd = openResolved(r, O_WRONLY);
+  if (fd < 0) return fd;
+  const res = host.sys(NR.ftruncate, fd, len);
+  host.close(fd);
+  return res;
+}
+
+function umask(k: Kernel, c: Call): number {
+  const old = c.task.fs.umask;
+  c.task.fs.umask = c.u32(0) & 0o777;
+  return old;
+}
+
+/** Calls that act on a host descriptor as they are (fsync, ftruncate, getdents64, ...). */
+function nativeFd(otherwise: number) {
+  return (k: Kernel, c: Call): number => {
+    const f = c.task.files.get(c.fd(0));
+    if (!f) return -E.EBADF;
+    return f.native ? CONTINUE : otherwise;
+  };
+}
+
+function statfs(k: Kernel, c: Call): number {
+  const p = path(k, c, 0);
+  if (typeof p === 'number') return p;
+  const r = walk(k, c.task, AT_FDCWD, p, { follow: true });
+  if (typeof r === 'number') return r;
+  const fd = openResolved(r, O_PATH);
+  if (fd < 0) return fd;
+  const res = host.sys(NR.fstatfs, fd, host.addr(host.STRUCT));
+  host.close(fd);
+  if (res < 0) return res;
+  const w = k.mem.writeFrom(c.tid, c.ptr(1), host.scratch, host.STRUCT, 120);
+  return w < 0 ? w : 0;
+}
+
+export const fsFamily: Family = {
+  open: (k, c) => openCore(k, c, AT_FDCWD, c.ptr(0), c.int(1), c.u32(2), 0),
+  openat: (k, c) => openCore(k, c, c.fd(0), c.ptr(1), c.int(2), c.u32(3), 0),
+  creat: (k, c) => openCore(k, c, AT_FDCWD, c.ptr(0), O_CREAT | O_WRONLY | O_TRUNC, c.u32(1), 0),
+  openat2,
+  getcwd,
+  chdir,
+  fchdir,
+  mkdir: (k, c) => mkdirCore(k, c, AT_FDCWD, 0, 1),
+  mkdirat: (k, c) => mkdirCore(k, c, c.fd(0), 1, 2),
+  unlink: (k, c) => unlinkCore(k, c, AT_FDCWD, 0, 0),
+  rmdir: (k, c) => unlinkCore(k, c, AT_FDCWD, 0, AT_REMOVEDIR),
+  unlinkat: (k, c) => unlinkCore(k, c, c.fd(0), 1, c.int(2)),
+  rename: (k, c) => renameCore(k, c, AT_FDCWD, 0, AT_FDCWD, 1, 0),
+  renameat: (k, c) => renameCore(k, c, c.fd(0), 1, c.fd(2), 3, 0),
+  renameat2: (k, c) => renameCore(k, c, c.fd(0), 1, c.fd(2), 3, c.u32(4)),
+  symlink: (k, c) => symlinkCore(k, c, 0, AT_FDCWD, 1),
+  symlinkat: (k, c) => symlinkCore(k, c, 0, c.fd(1), 2),
+  link: (k, c) => linkCore(k, c, AT_FDCWD, 0, AT_FDCWD, 1, 0),
+  linkat: (k, c) => linkCore(k, c, c.fd(0), 1, c.fd(2), 3, c.int(4)),
+  readlink: (k, c) => readlinkCore(k, c, AT_FDCWD, 0, 1, 2),
+  readlinkat: (k, c) => readlinkCore(k, c, c.fd(0), 1, 2, 3),
+  access: (k, c) => accessCore(k, c, AT_FDCWD, 0, c.int(1), 0),
+  faccessat: (k, c) => accessCore(k, c, c.fd(0), 1, c.int(2), 0),
+  faccessat2: (k, c) => accessCore(k, c, c.fd(0), 1, c.int(2), c.int(3)),
+  chmod: (k, c) => chmodCore(k, c, AT_FDCWD, 0, c.u32(1), 0),
+  fchmodat: (k, c) => chmodCore(k, c, c.fd(0), 1, c.u32(2), 0),
+  fchmodat2: (k, c) => chmodCore(k, c, c.fd(0), 1, c.u32(2), c.int(3)),
+  chown: (k, c) => chownCore(k, c, AT_FDCWD, 0, c.int(1), c.int(2), 0),
+  lchown: (k, c) => chownCore(k, c, AT_FDCWD, 0, c.int(1), c.int(2), AT_SYMLINK_NOFOLLOW),
+  fchownat: (k, c) => chownCore(k, c, c.fd(0), 1, c.int(2), c.int(3), c.int(4)),
+  fchmod: fdChange,
+  fchown: fdChange,
+  utimensat,
+  truncate,
+  ftruncate: nativeFd(-E.EINVAL),
+  fsync: nativeFd(-E.EINVAL),
+  fdatasync: nativeFd(-E.EINVAL),
+  syncfs: nativeFd(0),
+  sync_file_range: nativeFd(-E.ESPIPE),
+  fallocate: nativeFd(-E.ESPIPE),
+  fadvise64: nativeFd(-E.ESPIPE),
+  readahead: nativeFd(-E.EINVAL),
+  flock: nativeFd(0),
+  getdents64: nativeFd(-E.ENOTDIR),
+  getdents: nativeFd(-E.ENOTDIR),
+  fstatfs: nativeFd(-E.EINVAL),
+  statfs,
+  umask,
+  sync: () => 0,
+};

@@ -1,0 +1,241 @@
+// Processes and threads are real host tasks (DESIGN.md section 3): clone, fork, vfork and wait
+// run natively once checked; the kernel learns of births and deaths from the tracer. Calls that
+// name another process must name one inside the sandbox.
+import type { Family } from './types.js';
+import type { Kernel } from '../kernel.js';
+import type { Call } from '../call.js';
+import { CONTINUE } from '../call.js';
+import * as E from '../errno.js';
+import * as host from '../../host/sys.js';
+import { NR } from '../abi/sysnames.js';
+import { RLIMIT_NOFILE } from '../task.js';
+
+const CLONE_NEWNS = 0x20000, CLONE_PIDFD = 0x1000, CLONE_UNTRACED = 0x800000, CLONE_NEWCGROUP = 0x2000000;
+const CLONE_NEWUTS = 0x4000000, CLONE_NEWIPC = 0x8000000, CLONE_NEWUSER = 0x10000000;
+const CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000, CLONE_NEWTIME = 0x80;
+const NAMESPACES = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+
+function clone(k: Kernel, c: Call): number {
+  const flags = c.u32(0);
+  if (flags & NAMESPACES || (c.lo[0] & CLONE_NEWTIME && !(flags & 0xff))) return -E.EPERM;
+  // Untraced children would escape the tracer; pidfds are kernel objects, not host ones.
+  if (flags & (CLONE_UNTRACED | CLONE_PIDFD)) return -E.EINVAL;
+  return CONTINUE;
+}
+
+/** pid is 0 (the caller) or a process of the sandbox. */
+function ownOrSandbox(k: Kernel, c: Call, pid: number): boolean {
+  return pid === 0 || k.isSandboxPid(pid) || k.tasks.has(pid);
+}
+
+/** Calls whose argument i names a process: allowed for the sandbox's own. */
+function pidArg(i: number) {
+  return (k: Kernel, c: Call): number => (ownOrSandbox(k, c, c.int(i)) ? CONTINUE : -E.ESRCH);
+}
+
+function validSignal(sig: number): boolean {
+  return sig >= 0 && sig <= 64;
+}
+
+function kill(k: Kernel, c: Call): number {
+  const pid = c.int(0);
+  const sig = c.int(1);
+  if (!validSignal(sig)) return -E.EINVAL;
+  if (pid > 0) return k.isSandboxPid(pid) ? CONTINUE : -E.ESRCH;
+  // 0, -1 and -pgrp would reach host processes that share our process group: send to the
+  // sandbox's members one by one.
+  const callerPgrp = host.sys(NR.getpgid, c.task.tgid);
+  const want = pid === 0 ? callerPgrp : pid === -1 ? -1 : -pid;
+  let sent = 0;
+  let err = 0;
+  for (const g of k.groups.values()) {
+    if (pid === -1 && (g === k.init || g.tgid === c.task.tgid)) continue;
+    if (want !== -1 && host.sys(NR.getpgid, g.tgid) !== want) continue;
+    const r = sig === 0 ? 0 : k.machine.signal(0, g.tgid, sig);
+    if (r >= 0) sent++;
+    else err = r;
+  }
+  if (pid === -1 && sig !== 0) {
+    // Linux signals the caller too for -1? No: "all processes ... except init and itself".
+  }
+  return sent > 0 ? 0 : err || -E.ESRCH;
+}
+
+function tgkill(k: Kernel, c: Call): number {
+  const tgid = c.int(0);
+  const tid = c.int(1);
+  if (tgid <= 0 || tid <= 0 || !validSignal(c.int(2))) return -E.EINVAL;
+  const t = k.tasks.get(tid);
+  return t && t.tgid === tgid ? CONTINUE : -E.ESRCH;
+}
+
+function tkill(k: Kernel, c: Call): number {
+  const tid = c.int(0);
+  if (tid <= 0 || !validSignal(c.int(1))) return -E.EINVAL;
+  return k.tasks.has(tid) ? CONTINUE : -E.ESRCH;
+}
+
+function waitAny(k: Kernel, c: Call): number {
+  return CONTINUE; // the host waits: guest children are real children
+}
+
+function rlimitNofile(k: Kernel, c: Call, newAddr: number, oldAddr: number): number {
+  const g = c.task.group;
+  if (newAddr !== 0) {
+    const r = k.mem.read(c.tid, newAddr, 16);
+    if (r < 0) return r;
+    const soft = Number(k.mem.view.getBigUint64(0, true));
+    const hard = Number(k.mem.view.getBigUint64(8, true));
+    if (soft > hard) return -E.EINVAL;
+    if (hard > 1048576) return -E.EPERM;
+    if (oldAddr !== 0) {
+      const [os, oh] = g.nofile;
+      k.mem.view.setBigUint64(16, BigInt(os), true);
+      k.mem.view.setBigUint64(24, BigInt(oh), true);
+    }
+    g.nofile = [soft, hard];
+    if (oldAddr !== 0) {
+      k.mem.buf.copy(k.mem.buf, 0, 16, 32);
+      return k.mem.write(c.tid, oldAddr, 16);
+    }
+    return 0;
+  }
+  if (oldAddr !== 0) {
+    k.mem.view.setBigUint64(0, BigInt(g.nofile[0]), true);
+    k.mem.view.setBigUint64(8, BigInt(g.nofile[1]), true);
+    return k.mem.write(c.tid, oldAddr, 16);
+  }
+  return 0;
+}
+
+function prlimit64(k: Kernel, c: Call): number {
+  const pid = c.int(0);
+  if (!ownOrSandbox(k, c, pid)) return -E.ESRCH;
+  const res = c.u32(1);
+  if (res >= 16) return -E.EINVAL;
+  if (res === RLIMIT_NOFILE && (pid === 0 || pid === c.task.tgid)) return rlimitNofile(k, c, c.ptr(2), c.ptr(3));
+  return CONTINUE;
+}
+
+function getrlimit(k: Kernel, c: Call): number {
+  if (c.u32(0) === RLIMIT_NOFILE) return rlimitNofile(k, c, 0, c.ptr(1));
+  return c.u32(0) >= 16 ? -E.EINVAL : CONTINUE;
+}
+
+function setrlimit(k: Kernel, c: Call): number {
+  if (c.u32(0) === RLIMIT_NOFILE) return rlimitNofile(k, c, c.ptr(1), 0);
+  return c.u32(0) >= 16 ? -E.EINVAL : CONTINUE;
+}
+
+const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4;
+const PR_GET_NAME = 16, PR_SET_NAME = 15, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23;
+const PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
+const PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_SET_THP_DISABLE = 41, PR_GET_THP_DISABLE = 42;
+const PR_SET_VMA = 0x53564d41, PR_CAP_AMBIENT = 47, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8;
+const PR_SET_SECUREBITS = 28, PR_GET_SECUREBITS = 27, PR_MCE_KILL = 33, PR_MCE_KILL_GET = 34;
+const NATIVE_PRCTL = new Set([
+  PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_NAME, PR_SET_NAME,
+  PR_GET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
+  PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_GET_THP_DISABLE,
+  PR_SET_VMA, PR_CAP_AMBIENT, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_GET_SECUREBITS, PR_SET_SECUREBITS,
+  PR_MCE_KILL, PR_MCE_KILL_GET,
+]);
+
+function prctl(k: Kernel, c: Call): number {
+  const op = c.int(0);
+  if (NATIVE_PRCTL.has(op)) return CONTINUE;
+  if (op === PR_SET_SECCOMP) return CONTINUE; // a guest may stack its own filters
+  return -E.EINVAL;
+}
+
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+function seccomp(k: Kernel, c: Call): number {
+  // A listener would be a descriptor the kernel did not make.
+  if (c.u32(1) & SECCOMP_FILTER_FLAG_NEW_LISTENER) return -E.EINVAL;
+  return CONTINUE;
+}
+
+export const processFamily: Family = {
+  clone,
+  fork: () => CONTINUE,
+  vfork: () => CONTINUE,
+  // clone3 passes its flags in memory, which could change after our check: glibc falls back
+  // to clone on ENOSYS, as it does under Docker's and gVisor's filters.
+  clone3: () => -E.ENOSYS,
+  wait4: waitAny,
+  waitid: waitAny,
+  kill,
+  tgkill,
+  tkill,
+  rt_sigqueueinfo: pidArg(0),
+  rt_tgsigqueueinfo: (k, c) => (k.tasks.has(c.int(1)) ? CONTINUE : -E.ESRCH),
+  getpgid: pidArg(0),
+  getsid: pidArg(0),
+  setpgid: pidArg(0),
+  getpgrp: () => CONTINUE,
+  setsid: () => CONTINUE,
+  set_tid_address: () => CONTINUE,
+  prlimit64,
+  getrlimit,
+  setrlimit,
+  prctl,
+  seccomp,
+  sched_getaffinity: pidArg(0),
+  sched_setaffinity: pidArg(0),
+  sched_getparam: pidArg(0),
+  sched_setparam: pidArg(0),
+  sched_getscheduler: pidArg(0),
+  sched_setscheduler: pidArg(0),
+  sched_get_priority_max: () => CONTINUE,
+  sched_get_priority_min: () => CONTINUE,
+  sched_rr_get_interval: pidArg(0),
+  getpriority: (k, c) => (c.int(0) !== 0 || c.int(1) === 0 ? pidArg(1)(k, c) : CONTINUE),
+  setpriority: (k, c) => (c.int(0) !== 0 || c.int(1) === 0 ? pidArg(1)(k, c) : CONTINUE),
+  get_robust_list: pidArg(0),
+  capget: () => CONTINUE,
+  capset: () => CONTINUE,
+  personality: () => CONTINUE,
+  setuid: () => CONTINUE,
+  setgid: () => CONTINUE,
+  setreuid: () => CONTINUE,
+  setregid: () => CONTINUE,
+  setresuid: () => CONTINUE,
+  setresgid: () => CONTINUE,
+  setfsuid: () => CONTINUE,
+  setfsgid: () => CONTINUE,
+  setgroups: () => CONTINUE,
+  getrusage: () => CONTINUE,
+  times: () => CONTINUE,
+  getcpu: () => CONTINUE,
+  // Reaching past the sandbox
+  ptrace: () => -E.EPERM,
+  process_vm_readv: () => -E.EPERM,
+  process_vm_writev: () => -E.EPERM,
+  kcmp: () => -E.EPERM,
+  mount: () => -E.EPERM,
+  umount2: () => -E.EPERM,
+  pivot_root: () => -E.EPERM,
+  chroot: () => -E.EPERM,
+  unshare: () => -E.EPERM,
+  setns: () => -E.EPERM,
+  reboot: () => -E.EPERM,
+  init_module: () => -E.EPERM,
+  finit_module: () => -E.EPERM,
+  delete_module: () => -E.EPERM,
+  kexec_load: () => -E.EPERM,
+  swapon: () => -E.EPERM,
+  swapoff: () => -E.EPERM,
+  sethostname: () => -E.EPERM,
+  setdomainname: () => -E.EPERM,
+  settimeofday: () => -E.EPERM,
+  clock_settime: () => -E.EPERM,
+  adjtimex: () => -E.EPERM,
+  clock_adjtime: () => -E.EPERM,
+  acct: () => -E.EPERM,
+  iopl: () => -E.EPERM,
+  ioperm: () => -E.EPERM,
+  syslog: () => -E.EPERM,
+  bpf: () => -E.EPERM,
+  perf_event_open: () => -E.EACCES,
+  userfaultfd: () => -E.EPERM,
+};

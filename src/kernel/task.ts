@@ -1,0 +1,53 @@
+// Tasks and thread groups. Every guest thread is a real host task with the host's tid; the
+// kernel mirrors what it needs: the process tree, each task's FdTable and FsContext (shared by
+// CLONE_FILES and CLONE_FS), resource limits, and the syscall it is parked in, if any.
+import type { FdTable } from './fd/fdtable.js';
+import type { Waiter } from './wait.js';
+
+export class FsContext {
+  users = 0;
+  constructor(
+    /** Absolute guest path of the working directory. */
+    public cwd: string,
+    public umask = 0o022,
+  ) {}
+  copy(): FsContext {
+    return new FsContext(this.cwd, this.umask);
+  }
+}
+
+export const RLIMIT_NOFILE = 7;
+export const RLIM_INFINITY = -1;
+
+export class ThreadGroup {
+  readonly threads = new Map<number, Task>();
+  readonly children = new Set<ThreadGroup>();
+  exitStatus: number | undefined;
+  /** Guest path of the running program, for /proc/self/exe. */
+  exe = '';
+  /** [soft, hard] per resource; only what the kernel enforces is kept. */
+  nofile: [number, number] = [1024, 1048576];
+  constructor(
+    public tgid: number,
+    public parent: ThreadGroup | undefined,
+  ) {}
+}
+
+export class Task {
+  /** The syscall this task is parked in, answered later by a wait queue or timer. */
+  parked: Waiter | undefined;
+  /** Guest path of a program this task is exec'ing, recorded at the execve stop. */
+  pendingExe: string | undefined;
+  constructor(
+    public tid: number,
+    public group: ThreadGroup,
+    public files: FdTable,
+    public fs: FsContext,
+  ) {
+    files.users++;
+    fs.users++;
+  }
+  get tgid(): number {
+    return this.group.tgid;
+  }
+}

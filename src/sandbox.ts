@@ -1,0 +1,127 @@
+// A sandbox: the mount table and environment from the configuration, a Kernel, and the Engine
+// running the first guest until every guest task is gone.
+import { mkdtempSync, rmSync, realpathSync, statSync } from 'node:fs';
+import { tmpdir, hostname as hostHostname } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import { Kernel, type Logger } from './kernel/kernel.js';
+import type { MountSpec } from './kernel/fs/mount.js';
+import { walkFrom } from './kernel/fs/path.js';
+import { run, machine } from './engine/engine.js';
+import * as host from './host/sys.js';
+
+export interface SandboxConfig {
+  program: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Host directory used as the guest root, read-only (default: the host root). */
+  root?: string;
+  volumes: { host: string; guest: string; readOnly: boolean }[];
+  /** Guest working directory. */
+  cwd?: string;
+  log: Logger;
+  /** Where --strace lines go. */
+  strace?: (line: string) => void;
+  hostname?: string;
+  /** Told the first guest's pid once it exists (for passing on signals). */
+  onStart?: (pid: number) => void;
+}
+
+export class SandboxError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+
+export async function runSandbox(cfg: SandboxConfig): Promise<number> {
+  const priv = mkdtempSync(join(tmpdir(), 'starry-'));
+  try {
+    return await runIn(cfg, priv);
+  } finally {
+    rmSync(priv, { recursive: true, force: true });
+  }
+}
+
+function mkdirs(base: string, ...names: string[]): string[] {
+  return names.map((n) => {
+    const p = join(base, n);
+    host.sys(83 /* mkdir */, host.putPath(host.PATH1, p), 0o1777);
+    return p;
+  });
+}
+
+async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
+  const [tmp, shm, empty] = mkdirs(priv, 'tmp', 'shm', 'empty');
+  const hostCwd = realpathSync(process.cwd());
+  const mounts: MountSpec[] = [{ guest: '/', host: cfg.root ? realpathSync(cfg.root) : '/', readOnly: true }];
+  let cwd = cfg.cwd;
+  if (!cfg.root) {
+    mounts.push({ guest: hostCwd, host: hostCwd, readOnly: false });
+    cwd ??= hostCwd;
+  }
+  cwd ??= '/';
+  mounts.push(
+    { guest: '/tmp', host: tmp, readOnly: false },
+    { guest: '/dev', host: '/dev', readOnly: true, devices: true, only: [...DEVICES, 'shm'] },
+    { guest: '/dev/shm', host: shm, readOnly: false },
+    // procfs and sysfs come with the filesystem-view work; until then they are empty
+    { guest: '/proc', host: empty, readOnly: true },
+    { guest: '/sys', host: empty, readOnly: true },
+  );
+  for (const v of cfg.volumes) {
+    let h: string;
+    try {
+      h = realpathSync(resolvePath(v.host));
+      if (!statSync(h).isDirectory()) throw new Error('not a directory');
+    } catch {
+      throw new SandboxError(`starry-sandbox: volume ${v.host}: No such directory`, 125);
+    }
+    mounts.push({ guest: v.guest, host: h, readOnly: v.readOnly });
+  }
+  // The guest's umask applies to what it creates; ours must not apply twice.
+  process.umask(0);
+  const kernel = new Kernel(machine, { mounts, cwd, hostname: cfg.hostname ?? hostHostname(), log: cfg.log, straceWriter: cfg.strace });
+  const hostProgram = findProgram(kernel, cfg, cwd);
+  const envp = Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`);
+  const cwdMount = kernel.mounts.lookup(cwd);
+  const errors: string[] = [];
+  const result = await run(
+    kernel,
+    { path: hostProgram, argv: [cfg.program, ...cfg.args], envp, cwd: cwdMount.hostPath(cwd), traceAll: !!cfg.strace },
+    cfg.onStart,
+    (msg) => {
+      errors.push(msg);
+      cfg.log.error({ msg }, 'tracer error');
+    },
+  );
+  if (errors.length && result.status === 0) throw new SandboxError(`starry-sandbox: ${errors.join('; ')}`, 125);
+  return exitCode(result.status);
+}
+
+/** The exit status a shell would report: the code, or 128+N for death by signal N. */
+export function exitCode(status: number): number {
+  const sig = status & 0x7f;
+  if (sig === 0) return (status >> 8) & 0xff;
+  return 128 + sig;
+}
+
+function findProgram(kernel: Kernel, cfg: SandboxConfig, cwd: string): string {
+  const candidates: string[] = [];
+  if (cfg.program.includes('/')) candidates.push(cfg.program);
+  else for (const dir of (cfg.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) candidates.push(`${dir || '.'}/${cfg.program}`);
+  for (const c of candidates) {
+    const r = walkFrom(kernel, cwd, c, { follow: true });
+    if (typeof r === 'number' || (r.mode & host.S_IFMT) !== host.S_IFREG) continue;
+    if (host.sys(439 /* faccessat2 */, r.mount.rootFd, host.putPath(host.PATH1, r.rel), 1, 0) < 0) {
+      if (cfg.program.includes('/')) throw new SandboxError(`starry-sandbox: ${cfg.program}: Permission denied`, 126);
+      continue;
+    }
+    return r.mount.hostPath(r.guest);
+  }
+  throw new SandboxError(`starry-sandbox: ${cfg.program}: No such file or directory`, 127);
+}
+
