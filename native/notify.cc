@@ -117,7 +117,10 @@ void DrainAll(napi_env rawEnv) {
       }
       n++;
     }
-    if (n == 0) return;
+    // Events posted before these notifications were made (a clone before the child's first
+    // syscall, a fork before the parent's next one) must reach the kernel first.
+    DeliverEvents(env);
+    if (env.IsExceptionPending() || n == 0) return;
     G.onNotifs.Call({Napi::Number::New(env, n)});
     if (env.IsExceptionPending() || n < kMaxBatch) return;
   }

@@ -41,3 +41,30 @@ export function placeholder(): number {
   }
   return placeholderFd;
 }
+
+/**
+ * An O_PATH descriptor. The host refuses to pass O_PATH files with ADDFD, so the guest holds
+ * the placeholder and the kernel keeps the real O_PATH descriptor for fstat and *at lookups.
+ */
+export class PathFile extends OpenFile {
+  readonly native = false;
+  readonly hostFd = placeholder();
+  constructor(
+    private readonly pathFd: number,
+    flags: number,
+    private readonly onMount: Mount,
+    guestPath: string,
+  ) {
+    super(flags);
+    this.guestPath = guestPath;
+  }
+  override get mount(): Mount {
+    return this.onMount;
+  }
+  override statFd(): number {
+    return this.pathFd;
+  }
+  protected override release(): void {
+    host.close(this.pathFd);
+  }
+}

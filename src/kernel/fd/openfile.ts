@@ -62,6 +62,11 @@ export abstract class OpenFile {
     return (this.flags & O_NONBLOCK) !== 0;
   }
 
+  /** A host descriptor fstat can describe this file by, or -1 when the kernel describes it. */
+  statFd(): number {
+    return this.native ? this.hostFd : -1;
+  }
+
   /** The queue a blocked reader (write=false) or writer waits on. */
   queueFor(_write: boolean): WaitQueue {
     return this.waitQueue;

@@ -4,7 +4,7 @@
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { Mount } from './mount.js';
-import { EBADF, ELOOP, ENOENT, ENOTDIR } from '../errno.js';
+import { EBADF, ELOOP, ENOENT, ENOTDIR, ENXIO } from '../errno.js';
 import * as host from '../../host/sys.js';
 
 export const AT_FDCWD = -100;
@@ -57,14 +57,32 @@ export function startDir(k: Kernel, t: Task, dirfd: number): string | number {
 
 export function walk(k: Kernel, t: Task, dirfd: number, path: string, opts: WalkOptions): Resolved | number {
   if (path.length === 0) return -ENOENT;
-  if (path.charCodeAt(0) === 47 /* / */) return walkFrom(k, '/', path, opts);
+  if (path.charCodeAt(0) === 47 /* / */) return walkFrom(k, '/', path, opts, t);
   const start = startDir(k, t, dirfd);
   if (typeof start === 'number') return start;
-  return walkFrom(k, start, path, opts);
+  return walkFrom(k, start, path, opts, t);
+}
+
+const FD_LINK = /^\/proc\/(self|thread-self|\d+)\/fd\/(\d+)$/;
+
+/**
+ * /proc/PID/fd/N followed as Linux follows it: a jump straight to the open file (a "magic
+ * link"), here to the guest path it was opened by. Returns undefined when guest is not one.
+ */
+function magicLink(k: Kernel, t: Task | undefined, guest: string): string | number | undefined {
+  if (!t || !guest.startsWith('/proc/')) return undefined;
+  const m = FD_LINK.exec(guest);
+  if (!m) return undefined;
+  const owner = m[1] === 'self' || m[1] === 'thread-self' ? t : k.tasks.get(Number(m[1]));
+  if (!owner) return -ENOENT;
+  const f = owner.files.get(Number(m[2]));
+  if (!f) return -ENOENT;
+  if (f.statFd() < 0 || !f.guestPath.startsWith('/')) return -ENXIO;
+  return f.guestPath;
 }
 
 /** Walk path from the guest directory start (absolute paths ignore it). */
-export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptions): Resolved | number {
+export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptions, t?: Task): Resolved | number {
   if (path.length === 0) return -ENOENT;
   let cur: string[] = path.charCodeAt(0) === 47 || start === '/' ? [] : start.slice(1).split('/');
   let follow = opts.follow;
@@ -87,6 +105,18 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     const last = todo.length === 0;
     cur.push(name);
     const guest = '/' + cur.join('/');
+    const magic = last && !follow ? undefined : magicLink(k, t, guest);
+    if (magic !== undefined) {
+      if (typeof magic === 'number') return magic;
+      if (++links > MAXSYMLINKS) return -ELOOP;
+      cur = magic === '/' ? [] : magic.slice(1).split('/');
+      const mm = k.mounts.lookup(magic);
+      const rr = host.fstatat(mm.rootFd, mm.rel(magic), host.AT_SYMLINK_NOFOLLOW);
+      if (rr < 0) return rr;
+      mode = host.statMode();
+      if (!last && (mode & host.S_IFMT) !== host.S_IFDIR) return -ENOTDIR;
+      continue;
+    }
     const m = k.mounts.lookup(guest);
     const rel = m.rel(guest);
     const r = m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;

@@ -10,7 +10,7 @@ import * as host from '../../host/sys.js';
 import { NR } from '../abi/sysnames.js';
 import { walk, AT_FDCWD, type Resolved } from '../fs/path.js';
 import { inParent, openResolved, SAFE_RESOLVE } from '../fs/ops.js';
-import { HostFile } from '../fd/hostfile.js';
+import { HostFile, PathFile } from '../fd/hostfile.js';
 import {
   O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_CLOEXEC,
   O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY,
@@ -63,6 +63,11 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
     hostFd = openResolved(r, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY), 0);
   }
   if (hostFd < 0) return hostFd;
+  if (flags & O_PATH) {
+    const pf = new PathFile(hostFd, flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW), r.mount, r.guest);
+    pf.isDirectory = isDir;
+    return installLowest(k, c, pf, 0, (flags & O_CLOEXEC) !== 0);
+  }
   const file = new HostFile(hostFd, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, r.mount, r.guest);
   file.isDirectory = isDir;
   return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);

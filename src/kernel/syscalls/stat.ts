@@ -47,13 +47,13 @@ function fill(k: Kernel, c: Call, tg: Target, buf: number, statx: boolean, mask:
   let hostFd: number;
   let owned = false;
   if ('file' in tg) {
-    if (!tg.file.native) {
+    if (tg.file.statFd() < 0) {
       if (statx) writeSyntheticStatx(tg.file, host.scratchView, host.STRUCT, mask);
       else writeSyntheticStat(tg.file, host.scratchView, host.STRUCT);
       const w = k.mem.writeFrom(c.tid, buf, host.scratch, host.STRUCT, statx ? STATX_SIZE : STAT_SIZE);
       return w < 0 ? w : 0;
     }
-    hostFd = tg.file.hostFd;
+    hostFd = tg.file.statFd();
   } else {
     hostFd = tg.hostFd;
     owned = true;

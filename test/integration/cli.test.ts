@@ -1,0 +1,72 @@
+import test from 'ava';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sandbox, both, ROOT } from '../helpers/sandbox.js';
+
+mkdirSync(join(ROOT, '.cache'), { recursive: true });
+
+test('runs /bin/true and exits 0', (t) => {
+  const r = sandbox(['--', '/bin/true']);
+  t.is(r.status, 0);
+  t.is(r.stdout, '');
+});
+
+test('the guest exit status is the sandbox exit status', (t) => {
+  for (const code of [1, 3, 42, 255]) {
+    const r = sandbox(['--', '/bin/sh', '-c', `exit ${code}`]);
+    t.is(r.status, code, `exit ${code}`);
+  }
+});
+
+test('death by signal N exits 128+N', (t) => {
+  const r = sandbox(['--', '/bin/sh', '-c', 'kill -TERM $$']);
+  t.is(r.status, 128 + 15);
+  const k = sandbox(['--', '/bin/sh', '-c', 'kill -KILL $$']);
+  t.is(k.status, 128 + 9);
+});
+
+test('a missing program says so and exits 127 like a shell', (t) => {
+  const r = sandbox(['--', 'no-such-program-xyz']);
+  t.is(r.status, 127);
+  t.is(r.stderr, 'starry-sandbox: no-such-program-xyz: No such file or directory\n');
+});
+
+test('a bad flag shows usage and exits 2', (t) => {
+  const r = sandbox(['--bogus', '--', '/bin/true']);
+  t.is(r.status, 2);
+  t.regex(r.stderr, /unknown option --bogus/);
+  t.regex(r.stderr, /usage: starry-sandbox/);
+});
+
+test('--help and --version', (t) => {
+  t.regex(sandbox(['--help']).stdout, /usage: starry-sandbox \[options\] -- PROGRAM/);
+  t.regex(sandbox(['--version']).stdout, /^starry-sandbox \d+\.\d+\.\d+\n$/);
+});
+
+test('stdin, stdout and stderr pass through', (t) => {
+  const r = sandbox(['--', '/bin/sh', '-c', 'tr a-z A-Z; echo err >&2'], { input: 'hello\nworld\n' });
+  t.is(r.status, 0);
+  t.is(r.stdout, 'HELLO\nWORLD\n');
+  t.true(r.stderr.includes('err\n'));
+});
+
+test('the issue example pipeline matches native', (t) => {
+  const cmd = 'ls -l /usr | sort | head -3; echo done > .cache/out-$1.txt; cat .cache/out-$1.txt; rm .cache/out-$1.txt';
+  const n = both(['/bin/sh', '-c', cmd, 'sh', 'native']);
+  const s = both(['/bin/sh', '-c', cmd, 'sh', 'sandbox']).sandboxed;
+  t.is(s.status, 0);
+  t.is(s.stdout, n.native.stdout);
+});
+
+test('--strace prints strace-format lines on stderr', (t) => {
+  const r = sandbox(['--strace', '--', '/bin/true']);
+  t.is(r.status, 0);
+  t.regex(r.stderr, /^openat\(AT_FDCWD, "[^"]+libc\.so\.6", O_RDONLY\|O_CLOEXEC(, 0000)?\) = 3$/m);
+  t.regex(r.stderr, /^access\("\/etc\/ld\.so\.preload", 0004\) = -1 ENOENT \(No such file or directory\)$/m);
+});
+
+test('--env and --clear-env shape the environment', (t) => {
+  const r = sandbox(['--clear-env', '--env', 'FOO=bar baz', '--', '/usr/bin/env']);
+  t.is(r.status, 0);
+  t.is(r.stdout, 'FOO=bar baz\n');
+});
