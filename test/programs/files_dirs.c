@@ -1,5 +1,6 @@
 /* files_dirs: file I/O, directories, links, rename, openat/unlinkat, access, cwd, umask. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -62,6 +63,27 @@ static const char *errname(int e)
 
 #define CHECK(label, expr) do { errno = 0; long _r = (long)(expr); \
 	printf("%-44s -> %ld %s\n", label, _r, _r < 0 ? errname(errno) : ""); } while (0)
+
+/* silent recursive removal, used only if the checked cleanup left something behind */
+static void rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+			char sub[PATH_MAX];
+			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			rm_rf(sub);
+		}
+		if (d) closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
 
 static void show_file(const char *label, const char *path)
 {
@@ -331,6 +353,7 @@ int main(void)
 	for (int i = 0; dirs[i]; i++) if (rmdir(dirs[i]) < 0) printf("cleanup rmdir %s: %s\n", dirs[i], errname(errno));
 	CHECK("fchdir(startfd)", fchdir(startfd));
 	CHECK("rmdir testdir", rmdir(tmpl));
+	rm_rf(tmpl);
 	printf("done\n");
 	return 0;
 }
