@@ -5,8 +5,10 @@ import { Call, ANSWERED, BLOCKED, CONTINUE } from './call.js';
 import { GuestMemory } from './mem.js';
 import { MountTable, type MountSpec } from './fs/mount.js';
 import { FdTable } from './fd/fdtable.js';
-import { HostFile } from './fd/hostfile.js';
-import { O_RDWR } from './fd/openfile.js';
+import { HostFile, PathFile } from './fd/hostfile.js';
+import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
+import { walkFrom } from './fs/path.js';
+import { openResolved } from './fs/ops.js';
 import { Task, ThreadGroup, FsContext } from './task.js';
 import { Waiter, type WaitQueue } from './wait.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
@@ -14,6 +16,7 @@ import { SYSCALL_NAMES } from './abi/sysnames.js';
 import { EAGAIN, EINTR, EIO, ENOENT, ENOSYS, EPERM, ETIMEDOUT } from './errno.js';
 import { execveStop } from './syscalls/exec.js';
 import { Strace } from './strace.js';
+import { signalState, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
   warn(obj: object, msg: string): void;
@@ -46,6 +49,8 @@ export class Kernel {
   readonly strace: Strace | undefined;
   readonly hostname: string;
   init: ThreadGroup | undefined;
+  /** Where the kernel learns a thread's disposition of a signal (the host's, for now). */
+  signalState: (tid: number, sig: number) => SignalState = signalState;
   /** Called once when the first guest process has exited, with its wait status. */
   onInitExit: ((status: number) => void) | undefined;
   private readonly call = new Call();
@@ -71,7 +76,7 @@ export class Kernel {
       files.install(fd, new HostFile(fd, O_RDWR, undefined, `/dev/stdio${fd}`, false), false);
     }
     const group = new ThreadGroup(pid, undefined);
-    const t = new Task(pid, group, files, new FsContext(this.config.cwd));
+    const t = new Task(pid, group, files, new FsContext(this.openDirectory(this.config.cwd)));
     group.threads.set(pid, t);
     this.groups.set(pid, group);
     this.tasks.set(pid, t);
@@ -147,12 +152,23 @@ export class Kernel {
     execveStop(this, t, tid, regs);
   }
 
+  /** An O_PATH handle on a guest directory (the first working directory). */
+  openDirectory(guest: string): PathFile {
+    const r = walkFrom(this, '/', guest, { follow: true });
+    if (typeof r === 'number' || !r.isDir) throw new Error(`starry-sandbox: ${guest}: not a directory in the sandbox`);
+    const fd = openResolved(r, O_PATH | O_DIRECTORY);
+    if (fd < 0) throw new Error(`starry-sandbox: cannot open ${guest} (errno ${-fd})`);
+    const f = new PathFile(fd, O_PATH | O_DIRECTORY, r.mount, r.guest);
+    f.isDirectory = true;
+    return f;
+  }
+
   private removeTask(t: Task): void {
     if (t.parked) this.cancelParked(t);
     t.group.threads.delete(t.tid);
     this.tasks.delete(t.tid);
     if (--t.files.users === 0) t.files.closeAll();
-    t.fs.users--;
+    if (--t.fs.users === 0) t.fs.release();
   }
 
   private cancelParked(t: Task): void {
@@ -261,6 +277,23 @@ export class Kernel {
     if (timeoutMs !== undefined) w.timer = setTimeout(() => w.end(onTimeout), timeoutMs);
     t.parked = w;
     return BLOCKED;
+  }
+
+  /**
+   * Fail a syscall with err and raise sig on the thread, as EPIPE comes with SIGPIPE. On Linux
+   * the signal is pending when the call returns. When its action is the default one the signal
+   * goes first (it ends the process); otherwise the answer goes first, so a handler does not
+   * restart the call.
+   */
+  raiseWithError(t: Task, slot: number, sig: number, err: number): void {
+    const st = this.signalState(t.tid, sig);
+    if (st.disposition === Disposition.Default && !st.blocked) {
+      this.signalThread(t, sig);
+      this.deliver(slot, err);
+    } else {
+      this.deliver(slot, err);
+      if (st.disposition !== Disposition.Ignored) this.signalThread(t, sig);
+    }
   }
 
   /** Raise a signal on a guest thread (SIGPIPE and the like). */

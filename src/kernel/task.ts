@@ -2,17 +2,41 @@
 // kernel mirrors what it needs: the process tree, each task's FdTable and FsContext (shared by
 // CLONE_FILES and CLONE_FS), resource limits, and the syscall it is parked in, if any.
 import type { FdTable } from './fd/fdtable.js';
+import type { OpenFile } from './fd/openfile.js';
+import { currentPath } from './fs/where.js';
 import type { Waiter } from './wait.js';
 
+/** Linux's fs_struct: the working directory (an open directory, so it follows renames) and umask. */
 export class FsContext {
   users = 0;
   constructor(
-    /** Absolute guest path of the working directory. */
-    public cwd: string,
+    private dir: OpenFile,
     public umask = 0o022,
-  ) {}
+  ) {
+    dir.incRef();
+  }
+  /** The working directory's guest path now (its last known path if it was removed). */
+  get cwd(): string {
+    const p = currentPath(this.dir);
+    return typeof p === 'string' ? p : this.dir.whereNow || this.dir.guestPath;
+  }
+  /** The guest path now, or -ENOENT when the directory was removed. */
+  cwdNow(): string | number {
+    return currentPath(this.dir);
+  }
+  get cwdFile(): OpenFile {
+    return this.dir;
+  }
+  setDir(dir: OpenFile): void {
+    dir.incRef();
+    this.dir.decRef();
+    this.dir = dir;
+  }
   copy(): FsContext {
-    return new FsContext(this.cwd, this.umask);
+    return new FsContext(this.dir, this.umask);
+  }
+  release(): void {
+    this.dir.decRef();
   }
 }
 

@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { EINVAL, ESPIPE, ENOTTY, EBADF } from '../errno.js';
 import { WaitQueue } from '../wait.js';
+import type { Mount } from '../fs/mount.js';
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -40,9 +41,12 @@ export abstract class OpenFile {
   /** The guest path it was opened by, for dirfd-relative lookups and /proc. */
   guestPath = '';
   /** The mount a host file was opened on (undefined for kernel objects and borrowed stdio). */
-  get mount(): { readonly readOnly: boolean } | undefined {
+  get mount(): Mount | undefined {
     return undefined;
   }
+  /** Cache of where the file is now (see fs/where.ts). */
+  whereGen = -1;
+  whereNow = '';
   /** Opened on a directory (a valid dirfd for *at calls). */
   isDirectory = false;
   readonly waitQueue = new WaitQueue();

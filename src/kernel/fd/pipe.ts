@@ -135,8 +135,7 @@ export class PipeEnd extends OpenFile {
   override write(k: Kernel, t: Task, slot: number, iov: IoVec): number {
     const p = this.pipe;
     if (p.readers === 0) {
-      k.deliver(slot, -EPIPE);
-      k.signalThread(t, SIGPIPE);
+      k.raiseWithError(t, slot, SIGPIPE, -EPIPE);
       return ANSWERED;
     }
     if (iov.total === 0) return 0;

@@ -6,6 +6,7 @@ import type { Task } from '../task.js';
 import type { Mount } from './mount.js';
 import { EBADF, ELOOP, ENOENT, ENOTDIR, ENXIO } from '../errno.js';
 import * as host from '../../host/sys.js';
+import { currentPath } from './where.js';
 
 export const AT_FDCWD = -100;
 const MAXSYMLINKS = 40;
@@ -48,11 +49,11 @@ export interface WalkOptions {
 
 /** The guest directory a relative path starts from: the cwd or an open directory. */
 export function startDir(k: Kernel, t: Task, dirfd: number): string | number {
-  if (dirfd === AT_FDCWD) return t.fs.cwd;
+  if (dirfd === AT_FDCWD) return t.fs.cwdNow();
   const f = t.files.get(dirfd);
   if (!f) return -EBADF;
   if (!f.isDirectory) return -ENOTDIR;
-  return f.guestPath;
+  return currentPath(f);
 }
 
 export function walk(k: Kernel, t: Task, dirfd: number, path: string, opts: WalkOptions): Resolved | number {

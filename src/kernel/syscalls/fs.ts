@@ -16,6 +16,7 @@ import {
   O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY,
 } from '../fd/openfile.js';
 import { installLowest } from '../fd/install.js';
+import { namespaceChanged } from '../fs/where.js';
 
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_EACCESS = 0x200;
 const AT_EMPTY_PATH = 0x1000;
@@ -93,7 +94,8 @@ function openat2(k: Kernel, c: Call): number {
 }
 
 function getcwd(k: Kernel, c: Call): number {
-  const cwd = c.task.fs.cwd;
+  const cwd = c.task.fs.cwdNow();
+  if (typeof cwd === 'number') return cwd;
   const size = c.ptr(1);
   const len = Buffer.byteLength(cwd, 'latin1') + 1;
   if (size === 0 && c.ptr(0) !== 0) return -E.EINVAL;
@@ -116,7 +118,11 @@ function chdir(k: Kernel, c: Call): number {
   if (typeof r === 'number') return r;
   const ok = searchable(r);
   if (ok < 0) return ok;
-  c.task.fs.cwd = r.guest;
+  const fd = openResolved(r, O_PATH | O_DIRECTORY);
+  if (fd < 0) return fd;
+  const dir = new PathFile(fd, O_PATH | O_DIRECTORY, r.mount, r.guest);
+  dir.isDirectory = true;
+  c.task.fs.setDir(dir);
   return 0;
 }
 
@@ -124,7 +130,7 @@ function fchdir(k: Kernel, c: Call): number {
   const f = c.task.files.get(c.fd(0));
   if (!f) return -E.EBADF;
   if (!f.isDirectory) return -E.ENOTDIR;
-  c.task.fs.cwd = f.guestPath;
+  c.task.fs.setDir(f);
   return 0;
 }
 
@@ -160,7 +166,9 @@ function unlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, flags: n
   if (!(flags & AT_REMOVEDIR) && r.isDir) return -E.EISDIR;
   if (flags & AT_REMOVEDIR && !r.isDir) return -E.ENOTDIR;
   if (r.mount.readOnly) return -E.EROFS;
-  return inParent(r, (fd, name) => host.sys(NR.unlinkat, fd, host.putPath(host.PATH2, name), flags));
+  const res = inParent(r, (fd, name) => host.sys(NR.unlinkat, fd, host.putPath(host.PATH2, name), flags));
+  if (res === 0 && flags & AT_REMOVEDIR) namespaceChanged();
+  return res;
 }
 
 function renameCore(k: Kernel, c: Call, oldDir: number, oldArg: number, newDir: number, newArg: number, flags: number): number {
@@ -176,9 +184,11 @@ function renameCore(k: Kernel, c: Call, oldDir: number, oldArg: number, newDir: 
   if (from.mount !== to.mount) return -E.EXDEV;
   if (k.mounts.isMountPoint(from.guest) || k.mounts.isMountPoint(to.guest)) return -E.EBUSY;
   if (from.mount.readOnly) return -E.EROFS;
-  return inParent(from, (ofd, oname) =>
+  const res = inParent(from, (ofd, oname) =>
     inParent(to, (nfd, nname) =>
       host.sys(NR.renameat2, ofd, host.putPath(host.PATH1, oname), nfd, host.putPath(host.PATH2, nname), flags)));
+  if (res === 0) namespaceChanged();
+  return res;
 }
 
 function symlinkCore(k: Kernel, c: Call, targetArg: number, dirfd: number, linkArg: number): number {
