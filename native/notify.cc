@@ -6,6 +6,7 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 
 #include "common.h"
@@ -171,7 +172,17 @@ Napi::Value AddFd(const Napi::CallbackInfo &info) {
   a.srcfd = (uint32_t)src;
   a.newfd = (uint32_t)target;
   a.newfd_flags = cloexec ? O_CLOEXEC : 0;
+  // ADDFD waits for the guest thread to install the descriptor. A signal to us meanwhile (the
+  // tracer's SIGCHLD, say) would restart the ioctl after the first attempt had already marked
+  // the notification answered: the guest would get 0 instead of its descriptor. So no signal
+  // may interrupt it.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   int r = ioctl(G.listenerFd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
   int result = r < 0 ? -errno : r;
   if (send && (r >= 0 || errno == ENOENT)) FreeSlot(slot);
   return Napi::Number::New(info.Env(), result);

@@ -9,7 +9,7 @@ import { HostFile, PathFile } from './fd/hostfile.js';
 import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
 import { walkFrom } from './fs/path.js';
 import { openResolved } from './fs/ops.js';
-import { Task, ThreadGroup, FsContext } from './task.js';
+import { Task, ThreadGroup, FsContext, Undelivered } from './task.js';
 import { Waiter, type WaitQueue } from './wait.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
 import { SYSCALL_NAMES } from './abi/sysnames.js';
@@ -198,6 +198,16 @@ export class Kernel {
     // A thread makes one syscall at a time: a new one means the parked one was interrupted.
     if (t.parked) this.cancelParked(t);
     c.task = t;
+    if (t.undelivered !== undefined) {
+      const u = t.undelivered;
+      t.undelivered = undefined;
+      if (u.matches(c)) {
+        // The same call again after a signal cut off our answer: it was done; say so once.
+        this.strace?.enter(c);
+        this.finish(c, u.result);
+        return;
+      }
+    }
     const h = SYSCALL_TABLE[c.nr];
     this.strace?.enter(c);
     let r: number;
@@ -229,13 +239,21 @@ export class Kernel {
     } else if (r === ANSWERED) {
       this.strace?.exit(c.tid, c.nr, this.lastAnswer);
     } else {
-      this.machine.respond(c.slot, r);
+      // A signal cut the guest off before our answer: it will restart the call, which must not
+      // be done twice (mkdir, rename, chdir ...). Remember the result for that restart.
+      if (this.machine.respond(c.slot, r) === -ENOENT) c.task.undelivered = new Undelivered(c, r);
       this.strace?.exit(c.tid, c.nr, r);
     }
   }
 
   /** The value last sent by deliver(), for tracing handlers that answered themselves. */
   lastAnswer = 0;
+
+  /** Let the host run the call; false if the guest stopped waiting (nothing ran). */
+  proceed(slot: number): boolean {
+    this.lastAnswer = CONTINUE;
+    return this.machine.continueSyscall(slot) !== -ENOENT;
+  }
 
   /** Answer now; false if the guest stopped waiting (the caller must undo what it did). */
   deliver(slot: number, value: number): boolean {

@@ -57,9 +57,31 @@ export class ThreadGroup {
   ) {}
 }
 
+/** A result the guest did not receive because a signal interrupted it first. */
+export class Undelivered {
+  readonly nr: number;
+  readonly lo: Uint32Array;
+  readonly hi: Uint32Array;
+  constructor(
+    c: { nr: number; lo: Uint32Array; hi: Uint32Array },
+    readonly result: number,
+  ) {
+    this.nr = c.nr;
+    this.lo = c.lo.slice();
+    this.hi = c.hi.slice();
+  }
+  matches(c: { nr: number; lo: Uint32Array; hi: Uint32Array }): boolean {
+    if (c.nr !== this.nr) return false;
+    for (let i = 0; i < 6; i++) if (c.lo[i] !== this.lo[i] || c.hi[i] !== this.hi[i]) return false;
+    return true;
+  }
+}
+
 export class Task {
   /** The syscall this task is parked in, answered later by a wait queue or timer. */
   parked: Waiter | undefined;
+  /** The last result a signal kept from the guest, replayed if it restarts that same call. */
+  undelivered: Undelivered | undefined;
   /** Guest path of a program this task is exec'ing, recorded at the execve stop. */
   pendingExe: string | undefined;
   constructor(

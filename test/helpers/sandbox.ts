@@ -29,10 +29,11 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Run starry-sandbox with the given options and program arguments. */
+/** Run starry-sandbox with the given options and program arguments (STARRY_TEST_STRACE=DIR
+ * writes a --strace file per run into DIR, for chasing a flaky test). */
 export function sandbox(args: string[], o: RunOptions = {}): Outcome {
   return outcome(
-    spawnSync(process.execPath, [CLI, ...args], {
+    spawnSync(process.execPath, [CLI, ...(process.env.STARRY_TEST_STRACE ? [`--strace=${process.env.STARRY_TEST_STRACE}/${Date.now()}-${Math.random()}.log`] : []), ...args], {
       cwd: o.cwd ?? ROOT,
       input: o.input ?? '',
       env: o.env ?? process.env,

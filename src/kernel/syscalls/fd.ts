@@ -2,7 +2,7 @@
 import type { Family } from './types.js';
 import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
-import { CONTINUE } from '../call.js';
+import { CONTINUE, ANSWERED } from '../call.js';
 import { EBADF, EINVAL, ENOTTY, EPERM } from '../errno.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../fd/openfile.js';
 import { installAt, installLowest } from '../fd/install.js';
@@ -16,9 +16,11 @@ const F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS 
 const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
 
 function close(k: Kernel, c: Call): number {
-  const r = c.task.files.close(c.fd(0));
-  // the host closes its descriptor at the same number
-  return r < 0 ? r : CONTINUE;
+  const fd = c.fd(0);
+  if (!c.task.files.get(fd)) return -EBADF;
+  // The host closes its descriptor at the same number; ours goes only if it did.
+  if (k.proceed(c.slot)) c.task.files.close(fd);
+  return ANSWERED;
 }
 
 function closeRange(k: Kernel, c: Call): number {
@@ -27,6 +29,7 @@ function closeRange(k: Kernel, c: Call): number {
   const flags = c.u32(2);
   if (first > last || flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) return -EINVAL;
   const t = c.task;
+  if (!k.proceed(c.slot)) return ANSWERED;
   if (flags & CLOSE_RANGE_UNSHARE && t.files.users > 1) {
     t.files.users--;
     t.files = t.files.clone();
@@ -37,7 +40,7 @@ function closeRange(k: Kernel, c: Call): number {
     if (flags & CLOSE_RANGE_CLOEXEC) t.files.setCloexec(fd, true);
     else t.files.close(fd);
   }
-  return CONTINUE;
+  return ANSWERED;
 }
 
 function dup(k: Kernel, c: Call): number {
