@@ -58,7 +58,11 @@ export function native(argv: string[], o: RunOptions = {}): Outcome {
   );
 }
 
-/** Run argv natively and under the sandbox. */
+/**
+ * Run argv natively and under the sandbox, both in o.cwd. The sandbox itself runs from the
+ * repository (its read-write mount), so the test programs stay visible even when the checkout
+ * lives under /tmp, which the sandbox replaces with a private one.
+ */
 export function both(argv: string[], o: RunOptions = {}): { native: Outcome; sandboxed: Outcome } {
-  return { native: native(argv, o), sandboxed: sandbox(['--', ...argv], o) };
+  return { native: native(argv, o), sandboxed: sandbox(['--cwd', o.cwd ?? ROOT, '--', ...argv], { ...o, cwd: ROOT }) };
 }
