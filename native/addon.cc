@@ -1,7 +1,7 @@
 // starry.node: the native core of starry-sandbox. Its only importer is src/engine/native.ts.
 //   launch({path, argv, envp, cwd, traceAll}, records, onEvents, onNotifs)
 //   respond(slot, value) / continueSyscall(slot) / addFd(slot, src, target, cloexec, send)
-//   idValid(slot) / traceReply(tid, action, value, argIndex, argValue)
+//   idValid(slot) / traceReply(tid, action, value, [new args, undefined = keep])
 //   readMem(pid, addr, u8, off, len) / writeMem(...) / readString(pid, addr, u8, off, max)
 //   hostSyscall(nr, a0..a5) / addressOf(u8) / close()
 #include <errno.h>
@@ -63,8 +63,16 @@ static Napi::Value TraceReplyFn(const Napi::CallbackInfo &info) {
   int tid = info[0].As<Napi::Number>().Int32Value();
   r.action = info[1].As<Napi::Number>().Int32Value();
   r.value = info[2].As<Napi::Number>().Int64Value();
-  r.argIndex = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : -1;
-  r.argValue = info.Length() > 4 ? (uint64_t)info[4].As<Napi::Number>().Int64Value() : 0;
+  if (info.Length() > 3 && info[3].IsArray()) {
+    Napi::Array a = info[3].As<Napi::Array>();
+    for (uint32_t i = 0; i < 6 && i < a.Length(); i++) {
+      Napi::Value v = a.Get(i);
+      if (v.IsNumber()) {
+        r.setArg[i] = true;
+        r.args[i] = (uint64_t)v.As<Napi::Number>().Int64Value();
+      }
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(G.replyMu);
     G.replies[tid] = r;

@@ -40,12 +40,12 @@ struct Event {
 };
 
 // What JS asks the tracer to do with a task stopped at a SECCOMP_RET_TRACE stop.
-enum TraceAction { TA_CONTINUE = 0, TA_RETURN = 1, TA_SET_ARG = 2 };
+enum TraceAction { TA_CONTINUE = 0, TA_RETURN = 1, TA_SET_ARGS = 2 };
 struct TraceReply {
   int action = TA_CONTINUE;
   int64_t value = 0;
-  int argIndex = -1;
-  uint64_t argValue = 0;
+  bool setArg[6] = {false, false, false, false, false, false};
+  uint64_t args[6] = {0, 0, 0, 0, 0, 0};
 };
 
 struct LaunchParams {

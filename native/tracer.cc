@@ -86,9 +86,9 @@ static void OnSeccompStop(pid_t tid) {
     regs.orig_rax = (unsigned long long)-1;
     regs.rax = (unsigned long long)r.value;
     ptrace(PTRACE_SETREGS, tid, 0, &regs);
-  } else if (r.action == TA_SET_ARG) {
+  } else if (r.action == TA_SET_ARGS) {
     unsigned long long *slot[] = {&regs.rdi, &regs.rsi, &regs.rdx, &regs.r10, &regs.r8, &regs.r9};
-    if (r.argIndex >= 0 && r.argIndex < 6) *slot[r.argIndex] = r.argValue;
+    for (int i = 0; i < 6; i++) if (r.setArg[i]) *slot[i] = r.args[i];
     ptrace(PTRACE_SETREGS, tid, 0, &regs);
   }
 }

@@ -1,6 +1,6 @@
 // A sandbox: the mount table and environment from the configuration, a Kernel, and the Engine
 // running the first guest until every guest task is gone.
-import { mkdtempSync, rmSync, realpathSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir, hostname as hostHostname } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { Kernel, type Logger } from './kernel/kernel.js';
@@ -82,16 +82,28 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
     }
     mounts.push({ guest: v.guest, host: h, readOnly: v.readOnly });
   }
+  // A mount point inside one of our private directories (a working directory under /tmp) must
+  // exist there, as on Linux, so that the walk and listings find it.
+  const privateHosts = new Set([tmp, shm, empty]);
+  for (const m of mounts) {
+    const parent = mounts
+      .filter((p) => p !== m && (p.guest === '/' || m.guest.startsWith(p.guest + '/')))
+      .sort((a, b) => b.guest.length - a.guest.length)[0];
+    if (parent && privateHosts.has(parent.host)) {
+      mkdirSync(join(parent.host, parent.guest === '/' ? m.guest : m.guest.slice(parent.guest.length)), { recursive: true, mode: 0o755 });
+    }
+  }
   // The guest's umask applies to what it creates; ours must not apply twice.
   process.umask(0);
   const kernel = new Kernel(machine, { mounts, cwd, hostname: cfg.hostname ?? hostHostname(), log: cfg.log, straceWriter: cfg.strace });
-  const hostProgram = findProgram(kernel, cfg, cwd);
+  // The guest path: the kernel's execve stop maps it (and its interpreters) to the host.
+  const program = findProgram(kernel, cfg, cwd);
   const envp = Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`);
   const cwdMount = kernel.mounts.lookup(cwd);
   const errors: string[] = [];
   const result = await run(
     kernel,
-    { path: hostProgram, argv: [cfg.program, ...cfg.args], envp, cwd: cwdMount.hostPath(cwd), traceAll: !!cfg.strace },
+    { path: program, argv: [cfg.program, ...cfg.args], envp, cwd: cwdMount.hostPath(cwd), traceAll: !!cfg.strace },
     cfg.onStart,
     (msg) => {
       errors.push(msg);
@@ -120,7 +132,7 @@ function findProgram(kernel: Kernel, cfg: SandboxConfig, cwd: string): string {
       if (cfg.program.includes('/')) throw new SandboxError(`starry-sandbox: ${cfg.program}: Permission denied`, 126);
       continue;
     }
-    return r.mount.hostPath(r.guest);
+    return r.guest;
   }
   throw new SandboxError(`starry-sandbox: ${cfg.program}: No such file or directory`, 127);
 }

@@ -73,9 +73,15 @@ export async function main(argv: string[]): Promise<number> {
   // Ctrl-C at a terminal reaches the guest directly (it shares our process group); we stay
   // alive to report its status. Signals sent to us alone are passed on to the guest.
   const interactive = isatty(0);
+  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
   const forward = (sig: NodeJS.Signals) => {
+    if (!guestPid) process.exit(128 + numbers[sig]); // nothing started yet: just go
     if (sig === 'SIGINT' && interactive) return;
-    if (guestPid) try { process.kill(guestPid, sig); } catch { /* gone */ }
+    try {
+      process.kill(guestPid, sig);
+    } catch {
+      /* gone */
+    }
   };
   let guestPid = 0;
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, forward);

@@ -30,13 +30,23 @@ export function run(kernel: Kernel, params: LaunchParams, onStart: ((pid: number
     const records = new Uint32Array(words * native.maxBatch);
     let initPid = 0;
     let initStatus = 0;
-    let initExeced = false;
     kernel.onInitExit = (status) => {
       initStatus = status;
       kernel.killAll(); // no guest process outlives the sandbox
     };
     const onEvents = (events: TracerEvent[]): void => {
       for (const e of events) {
+        try {
+          handle(e);
+        } catch (err) {
+          // A kernel bug must not lose the other events (a stop nobody answers would hang).
+          onError(`kernel error on tracer event ${e.kind}: ${err instanceof Error ? err.message : String(err)}`);
+          if (e.kind === EventKind.Seccomp) native.traceReply(e.tid, 1, -5 /* EIO */);
+          if (e.kind === EventKind.Spawned) machine.signal(0, e.tid, 9);
+        }
+      }
+    };
+    const handle = (e: TracerEvent): void => {
         switch (e.kind) {
           case EventKind.Spawned:
             initPid = e.tid;
@@ -59,13 +69,7 @@ export function run(kernel: Kernel, params: LaunchParams, onStart: ((pid: number
           case EventKind.GroupStop:
             break;
           case EventKind.Seccomp:
-            if (e.tid === initPid && !initExeced) {
-              // the first exec: its program was resolved by the sandbox already
-              initExeced = true;
-              native.traceReply(e.tid, 0, 0);
-            } else {
-              kernel.traceStop(e.tid, e.regs ?? []);
-            }
+            kernel.traceStop(e.tid, e.regs ?? []);
             break;
           case EventKind.Error:
             onError(e.msg ?? 'unknown tracer error');
@@ -75,7 +79,6 @@ export function run(kernel: Kernel, params: LaunchParams, onStart: ((pid: number
             resolve({ status: initStatus });
             break;
         }
-      }
     };
     const onNotifs = (n: number): void => kernel.handleRecords(records, n, words);
     native.launch(params, records, onEvents, onNotifs);

@@ -39,7 +39,7 @@ export interface LaunchParams {
 export const enum TraceAction {
   Continue = 0,
   Return = 1,
-  SetArg = 2,
+  SetArgs = 2,
 }
 
 export interface NativeBinding {
@@ -48,7 +48,7 @@ export interface NativeBinding {
   continueSyscall(slot: number): number;
   addFd(slot: number, srcFd: number, targetFd: number, cloexec: boolean, send: boolean): number;
   idValid(slot: number): boolean;
-  traceReply(tid: number, action: TraceAction, value: number, argIndex?: number, argValue?: number): void;
+  traceReply(tid: number, action: TraceAction, value: number, args?: (number | undefined)[]): void;
   readMem(pid: number, addr: number, buf: Uint8Array, off: number, len: number): number;
   writeMem(pid: number, addr: number, buf: Uint8Array, off: number, len: number): number;
   readString(pid: number, addr: number, buf: Uint8Array, off: number, max: number): number;

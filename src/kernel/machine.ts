@@ -14,8 +14,8 @@ export interface Machine {
   continueSyscall(slot: number): number;
   /** Install host descriptor srcFd in the guest at targetFd; with send, answer with targetFd. */
   addFd(slot: number, srcFd: number, targetFd: number, cloexec: boolean, send: boolean): number;
-  /** Answer a SECCOMP_RET_TRACE stop (execve): continue, return a value, or change an argument. */
-  traceReply(tid: number, action: number, value: number, argIndex?: number, argValue?: number): void;
+  /** Answer a SECCOMP_RET_TRACE stop (execve): continue, return a value, or change arguments. */
+  traceReply(tid: number, action: number, value: number, args?: (number | undefined)[]): void;
   /** Send a host signal to a guest task (tgkill when tgid > 0, kill otherwise). */
   signal(tgid: number, tid: number, sig: number): number;
 }

@@ -1,6 +1,7 @@
 // Failure paths a user meets: unsupported syscalls, volumes, working directories, Ctrl-C.
 import test from 'ava';
-import { mkdirSync, writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { sandbox, native, ROOT, CLI } from '../helpers/sandbox.js';
@@ -70,4 +71,27 @@ test('Ctrl-C at a terminal reaches the guest, and the sandbox reports its death'
   ].join('\n');
   const r = spawnSync('python3', ['-c', script], { encoding: 'utf8', timeout: 30000 });
   t.is(r.stdout.trim(), '130', r.stderr);
+});
+
+test('a working directory under /tmp stays visible over the private /tmp', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'starry-cwd-'));
+  try {
+    writeFileSync(join(dir, 'here.txt'), 'here\n');
+    const r = sandbox(['--', '/bin/sh', '-c', 'pwd; cat here.txt; ls -d "$PWD"; echo new > made.txt'], { cwd: dir });
+    t.is(r.stdout, `${dir}\nhere\n${dir}\n`, r.stderr);
+    t.is(readFileSync(join(dir, 'made.txt'), 'utf8'), 'new\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('scripts run through their #! interpreter with $0 as the guest named it', (t) => {
+  const dir = join(ROOT, '.cache', `script-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 's.sh'), '#!/bin/sh -e\necho "$0 $1"\n', { mode: 0o755 });
+  const argv = ['/bin/sh', '-c', './s.sh one; "$PWD/s.sh" two; cd .. && ./script-' + process.pid + '/s.sh three'];
+  const n = native(argv, { cwd: dir });
+  const s = sandbox(['--cwd', dir, '--', ...argv]);
+  t.is(s.stdout, n.stdout);
+  rmSync(dir, { recursive: true, force: true });
 });

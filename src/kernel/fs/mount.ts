@@ -77,6 +77,15 @@ export class MountTable {
     throw new Error('starry-sandbox: no root mount');
   }
 
+  /**
+   * Whether a mount point lies below guestPath: the path is then a directory of the view even
+   * where the mount beneath has no such directory (a working directory under /tmp, say).
+   */
+  leadsToMount(guestPath: string): boolean {
+    const prefix = guestPath === '/' ? '/' : guestPath + '/';
+    return this.mounts.some((m) => m.guest.startsWith(prefix));
+  }
+
   /** Whether guestPath is exactly a mount point other than the root. */
   isMountPoint(guestPath: string): boolean {
     return guestPath !== '/' && this.mounts.some((m) => m.guest === guestPath);

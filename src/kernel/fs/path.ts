@@ -122,6 +122,10 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     const rel = m.rel(guest);
     const r = m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;
     if (r < 0) {
+      if (r === -ENOENT && k.mounts.leadsToMount(guest)) {
+        mode = host.S_IFDIR | 0o755;
+        continue;
+      }
       if (r === -ENOENT && last && opts.allowMissing) return new Resolved(guest, m, rel, 0);
       return r;
     }

@@ -1,16 +1,32 @@
-// execve and execveat, at their SECCOMP_RET_TRACE stop: the program path is resolved in the
-// guest's view and, when its host path differs from what the guest passed, rewritten to the host
-// path (written below the guest's stack pointer). The host then loads it, with its #! interpreter
-// and ELF interpreter from the host root.
+// execve and execveat, at their SECCOMP_RET_TRACE stop. The program, a "#!" interpreter and the
+// ELF interpreter (PT_INTERP) are all resolved in the guest's view, as Linux's binfmt_script and
+// binfmt_elf do it. The host then loads the result: when host paths equal what the guest named,
+// unchanged; otherwise the call is rewritten (new strings and argv written below the guest's
+// stack pointer) to run the host path of the script's interpreter, or the ELF interpreter as a
+// program ("ld.so --argv0 ARGV0 PROGRAM ARGS"), which opens everything else through the kernel.
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
-import { walk } from '../fs/path.js';
+import { walk, type Resolved } from '../fs/path.js';
+import { openResolved } from '../fs/ops.js';
 import * as E from '../errno.js';
 import * as host from '../../host/sys.js';
+import { NR } from '../abi/sysnames.js';
 
-const TA_CONTINUE = 0, TA_RETURN = 1, TA_SET_ARG = 2;
-const SYS_execve = 59, SYS_execveat = 322;
+const TA_CONTINUE = 0, TA_RETURN = 1, TA_SET_ARGS = 2;
+const SYS_execveat = 322;
 const AT_EMPTY_PATH = 0x1000, AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_FDCWD = -100;
+const BINPRM_BUF_SIZE = 256;
+const MAX_ARGS = 65536;
+
+interface Plan {
+  /** Guest path of the program that runs (for /proc/PID/exe). */
+  exe: string;
+  /** Host path to hand to the host's execve. */
+  hostPath: string;
+  /** New argv, when it must change. */
+  argv?: string[];
+}
 
 export function execveStop(k: Kernel, t: Task | undefined, tid: number, regs: number[]): void {
   const m = k.machine;
@@ -18,47 +34,171 @@ export function execveStop(k: Kernel, t: Task | undefined, tid: number, regs: nu
     m.traceReply(tid, TA_RETURN, -E.EPERM);
     return;
   }
-  const r = resolveProgram(k, t, regs);
-  if (typeof r === 'number') {
-    k.strace?.event(tid, `${regs[0] === SYS_execve ? 'execve' : 'execveat'}(...) = -1 ${E.ERRNO_NAMES[-r]} (${E.ERRNO_MESSAGES[-r]})`);
-    m.traceReply(tid, TA_RETURN, r);
+  const at = regs[0] === SYS_execveat;
+  const name = at ? 'execveat' : 'execve';
+  const plan = planExec(k, t, regs, at);
+  if (typeof plan === 'number') {
+    k.strace?.event(tid, `${name}(...) = -1 ${E.ERRNO_NAMES[-plan]} (${E.ERRNO_MESSAGES[-plan]})`);
+    m.traceReply(tid, TA_RETURN, plan);
     return;
   }
-  const { guest, hostPath, argIndex, original } = r;
-  t.pendingExe = guest;
-  k.strace?.event(tid, `execve("${guest}", ...) = 0`);
-  if (hostPath === original || argIndex < 0) {
+  t.pendingExe = plan.exe;
+  const original = at ? regs[2] : regs[1];
+  const unchanged = plan.argv === undefined && k.mem.path(tid, original) === plan.hostPath;
+  k.strace?.event(tid, `${name}("${plan.exe}", ...)${unchanged ? '' : ` as "${plan.hostPath}"`}`);
+  if (unchanged) {
     m.traceReply(tid, TA_CONTINUE, 0);
     return;
   }
-  // Write the host path just below the red zone of the guest's stack.
-  const bytes = Buffer.from(hostPath + '\0', 'latin1');
-  const rsp = regs[7];
-  const at = Math.floor((rsp - 256 - bytes.length) / 16) * 16;
-  if (k.mem.writeFrom(tid, at, bytes, 0, bytes.length) < 0) {
-    m.traceReply(tid, TA_RETURN, -E.EFAULT);
+  const written = writeBelowStack(k, tid, regs[7], plan.hostPath, plan.argv);
+  if (typeof written === 'number') {
+    m.traceReply(tid, TA_RETURN, written);
     return;
   }
-  m.traceReply(tid, TA_SET_ARG, 0, argIndex, at);
+  const args: (number | undefined)[] = at
+    ? [AT_FDCWD, written.path, written.argv, undefined, regs[5] & ~AT_EMPTY_PATH]
+    : [written.path, written.argv];
+  m.traceReply(tid, TA_SET_ARGS, 0, args);
 }
 
-function resolveProgram(k: Kernel, t: Task, regs: number[]) {
-  const at = regs[0] === SYS_execveat;
-  const dirfd = at ? regs[1] | 0 : -100;
-  const pathArg = at ? 1 : 0;
+function planExec(k: Kernel, t: Task, regs: number[], at: boolean): Plan | number {
+  const dirfd = at ? regs[1] | 0 : AT_FDCWD;
   const flags = at ? regs[5] | 0 : 0;
   if (at && flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -E.EINVAL;
-  const p = k.mem.path(t.tid, regs[1 + pathArg]);
+  const pathAddr = at ? regs[2] : regs[1];
+  const argvAddr = at ? regs[3] : regs[2];
+  const p = k.mem.path(t.tid, pathAddr);
   if (typeof p === 'number') return p;
+  let r: Resolved | number;
   if (p === '' && at && flags & AT_EMPTY_PATH) {
     const f = t.files.get(dirfd);
     if (!f) return -E.EBADF;
-    if (!f.native) return -E.EACCES;
-    return { guest: f.guestPath, hostPath: p, argIndex: -1, original: p };
+    if (f.statFd() < 0) return -E.EACCES;
+    r = walk(k, t, AT_FDCWD, f.guestPath, { follow: true });
+  } else {
+    r = walk(k, t, dirfd, p, { follow: !(flags & AT_SYMLINK_NOFOLLOW) });
   }
-  const r = walk(k, t, dirfd, p, { follow: !(flags & AT_SYMLINK_NOFOLLOW) });
   if (typeof r === 'number') return r;
-  if (r.isSymlink) return -E.ELOOP;
-  if ((r.mode & host.S_IFMT) !== host.S_IFREG) return -E.EACCES;
-  return { guest: r.guest, hostPath: r.mount.hostPath(r.guest), argIndex: pathArg, original: p };
+  let argv: string[] | undefined;
+  let argv0Changed = false;
+  let shown = p; // the path as binfmt_script passes it on
+  for (let depth = 0; ; depth++) {
+    if (r.isSymlink) return -E.ELOOP;
+    if (r.isDir) return -E.EACCES;
+    if ((r.mode & host.S_IFMT) !== host.S_IFREG) return -E.EACCES;
+    const head = readHead(r);
+    if (typeof head === 'number') return { exe: r.guest, hostPath: r.mount.hostPath(r.guest), argv }; // let the host say why
+    if (head[0] === 0x23 && head[1] === 0x21 /* #! */) {
+      if (depth >= 4) return -E.ELOOP;
+      const line = scriptLine(head);
+      if (!line) return -E.ENOEXEC;
+      const current = argv ?? readArgv(k, t.tid, argvAddr);
+      if (typeof current === 'number') return current;
+      const next = walk(k, t, AT_FDCWD, line.interp, { follow: true });
+      if (typeof next === 'number') return next;
+      argv = [line.interp, ...(line.arg !== undefined ? [line.arg] : []), shown, ...current.slice(1)];
+      argv0Changed = true;
+      shown = line.interp;
+      r = next;
+      continue;
+    }
+    const interp = elfInterpreter(r, head);
+    if (typeof interp === 'number') return interp;
+    const hostPath = r.mount.hostPath(r.guest);
+    if (interp === undefined) return { exe: r.guest, hostPath, argv: argv0Changed ? argv : undefined };
+    const loader = walk(k, t, AT_FDCWD, interp, { follow: true });
+    if (typeof loader === 'number') return loader === -E.ENOENT ? -E.ENOENT : loader;
+    const loaderHost = loader.mount.hostPath(loader.guest);
+    if (loaderHost === interp) return { exe: r.guest, hostPath, argv: argv0Changed ? argv : undefined };
+    // The host would load its own interpreter: run the guest's as a program instead.
+    const current = argv ?? readArgv(k, t.tid, argvAddr);
+    if (typeof current === 'number') return current;
+    return { exe: r.guest, hostPath: loaderHost, argv: [interp, '--argv0', current[0] ?? '', r.guest, ...current.slice(1)] };
+  }
+}
+
+/** The first bytes of the file (enough for "#!" lines and the ELF program headers). */
+function readHead(r: Resolved): Buffer | number {
+  const fd = openResolved(r, 0 /* O_RDONLY */);
+  if (fd < 0) return fd;
+  try {
+    const n = host.sys(NR.pread64, fd, host.addr(host.DATA), 4096, 0);
+    if (n < 0) return n;
+    return Buffer.from(host.scratch.subarray(host.DATA, host.DATA + n));
+  } finally {
+    host.close(fd);
+  }
+}
+
+/** binfmt_script: "#!interp [one argument]", within the first 256 bytes. */
+function scriptLine(head: Buffer): { interp: string; arg?: string } | undefined {
+  const end = Math.min(head.length, BINPRM_BUF_SIZE);
+  let nl = head.indexOf(0x0a, 2);
+  if (nl < 0 || nl > end) nl = end;
+  const line = head.toString('latin1', 2, nl).replace(/[ \t]+$/, '').replace(/^[ \t]+/, '');
+  if (line === '') return undefined;
+  const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
+  if (!m) return undefined;
+  return { interp: m[1], arg: m[2] };
+}
+
+/** PT_INTERP of an ELF64 x86_64 file, undefined for a static one, -ENOEXEC if malformed. */
+function elfInterpreter(r: Resolved, head: Buffer): string | undefined | number {
+  if (head.length < 64 || head.readUInt32BE(0) !== 0x7f454c46) return undefined; // not ELF: host decides
+  if (head[4] !== 2) return -E.ENOEXEC; // not 64-bit
+  const phoff = Number(head.readBigUInt64LE(32));
+  const phentsize = head.readUInt16LE(54);
+  const phnum = head.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 56 > head.length) return undefined;
+    if (head.readUInt32LE(at) !== 3 /* PT_INTERP */) continue;
+    const off = Number(head.readBigUInt64LE(at + 8));
+    const size = Number(head.readBigUInt64LE(at + 32));
+    if (size < 2 || size > 4096) return -E.ENOEXEC;
+    if (off + size <= head.length) return head.toString('latin1', off, off + size - 1);
+    const fd = openResolved(r, 0);
+    if (fd < 0) return fd;
+    const n = host.sys(NR.pread64, fd, host.addr(host.DATA), size, off);
+    host.close(fd);
+    if (n !== size) return -E.ENOEXEC;
+    return host.scratch.toString('latin1', host.DATA, host.DATA + size - 1);
+  }
+  return undefined;
+}
+
+function readArgv(k: Kernel, tid: number, addr: number): string[] | number {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  for (let i = 0; i < MAX_ARGS; i++) {
+    const r = k.mem.read(tid, addr + 8 * i, 8);
+    if (r < 0) return r;
+    const p = Number(k.mem.view.getBigUint64(0, true));
+    if (p === 0) return out;
+    const s = k.mem.string(tid, p, 65535);
+    if (typeof s === 'number') return s === -E.ENAMETOOLONG ? -E.E2BIG : s;
+    out.push(s);
+  }
+  return -E.E2BIG;
+}
+
+/** Strings and an argv array just below the red zone of the guest's stack. */
+function writeBelowStack(k: Kernel, tid: number, rsp: number, path: string, argv: string[] | undefined): { path: number; argv: number | undefined } | number {
+  const strings = [path, ...(argv ?? [])];
+  const bytes = Buffer.from(strings.map((s) => s + '\0').join(''), 'latin1');
+  const ptrBytes = argv ? (argv.length + 1) * 8 : 0;
+  const base = Math.floor((rsp - 1024 - bytes.length - ptrBytes) / 16) * 16;
+  const table = Buffer.alloc(ptrBytes);
+  let off = 0;
+  const addrs: number[] = [];
+  for (const s of strings) {
+    addrs.push(base + ptrBytes + off);
+    off += Buffer.byteLength(s, 'latin1') + 1;
+  }
+  if (argv) {
+    for (let i = 0; i < argv.length; i++) table.writeBigUInt64LE(BigInt(addrs[i + 1]), i * 8);
+    if (k.mem.writeFrom(tid, base, table, 0, ptrBytes) < 0) return -E.E2BIG;
+  }
+  if (k.mem.writeFrom(tid, base + ptrBytes, bytes, 0, bytes.length) < 0) return -E.E2BIG;
+  return { path: addrs[0], argv: argv ? base : undefined };
 }
