@@ -232,13 +232,16 @@ export class Kernel {
 
   private finish(c: Call, r: number): void {
     if (r === CONTINUE) {
+      this.strace?.delivering(c.slot, r);
       this.machine.continueSyscall(c.slot);
       this.strace?.exit(c.tid, c.nr, r);
     } else if (r === BLOCKED) {
       this.strace?.blocked(c.tid, c.nr);
     } else if (r === ANSWERED) {
+      this.strace?.delivering(c.slot, this.lastAnswer);
       this.strace?.exit(c.tid, c.nr, this.lastAnswer);
     } else {
+      this.strace?.delivering(c.slot, r);
       // A signal cut the guest off before our answer: it will restart the call, which must not
       // be done twice (mkdir, rename, chdir ...). Remember the result for that restart.
       if (this.machine.respond(c.slot, r) === -ENOENT) c.task.undelivered = new Undelivered(c, r);
@@ -258,6 +261,7 @@ export class Kernel {
   /** Answer now; false if the guest stopped waiting (the caller must undo what it did). */
   deliver(slot: number, value: number): boolean {
     this.lastAnswer = value;
+    this.strace?.delivering(slot, value);
     return this.machine.respond(slot, value) !== -ENOENT;
   }
 
@@ -283,6 +287,7 @@ export class Kernel {
           this.strace?.resumed(tid, nr, this.lastAnswer);
           return;
         }
+        this.strace?.delivering(slot, r);
         if (r === CONTINUE) this.machine.continueSyscall(slot);
         else this.machine.respond(slot, r);
         this.strace?.resumed(tid, nr, r);

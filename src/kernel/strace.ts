@@ -10,6 +10,9 @@ import { SIGNATURES, formatArg, formatOutArg } from './strace-args.js';
 
 export class Strace {
   private pending = new Map<number, string>();
+  /** tid of the call each slot belongs to, and output arguments rendered before the answer. */
+  private slotTid = new Map<number, number>();
+  private rendered = new Map<number, string>();
   private outArgs = new Map<number, { kind: string; addr: number; index: number; text: string[] }>();
   mainPid = 0;
 
@@ -40,16 +43,37 @@ export class Strace {
       parts.push(formatArg(this.mem, c, i, kind));
     }
     this.pending.set(c.tid, name);
+    this.slotTid.set(c.slot, c.tid);
+    this.rendered.delete(c.tid);
     if (outIndex >= 0) this.outArgs.set(c.tid, { kind: outKind, addr: c.ptr(outIndex), index: outIndex, text: parts });
     else this.outArgs.delete(c.tid);
     this.args.set(c.tid, parts);
   }
   private args = new Map<number, string[]>();
 
+  /**
+   * The kernel is about to answer slot with r: render output buffers now, while the guest
+   * thread is still stopped (once answered it may change them).
+   */
+  delivering(slot: number, r: number): void {
+    const tid = this.slotTid.get(slot);
+    if (tid === undefined) return;
+    this.slotTid.delete(slot);
+    const out = this.outArgs.get(tid);
+    if (out) this.rendered.set(tid, formatOutArg(this.mem, tid, out.kind, out.addr, r));
+  }
+
+  private outText(tid: number, r: number): string {
+    const out = this.outArgs.get(tid)!;
+    const pre = this.rendered.get(tid);
+    this.rendered.delete(tid);
+    return pre ?? formatOutArg(this.mem, tid, out.kind, out.addr, r);
+  }
+
   private render(tid: number, r: number): string {
     const parts = this.args.get(tid) ?? [];
     const out = this.outArgs.get(tid);
-    if (out) parts[out.index] = formatOutArg(this.mem, tid, out.kind, out.addr, r);
+    if (out) parts[out.index] = this.outText(tid, r);
     return parts.join(', ');
   }
 
@@ -69,7 +93,7 @@ export class Strace {
   resumed(tid: number, nr: number, r: number): void {
     const name = this.pending.get(tid) ?? SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
     const out = this.outArgs.get(tid);
-    const rest = out ? formatOutArg(this.mem, tid, out.kind, out.addr, r) + ', ' + (this.args.get(tid) ?? []).slice(out.index + 1).join(', ') : '';
+    const rest = out ? this.outText(tid, r) + ', ' + (this.args.get(tid) ?? []).slice(out.index + 1).join(', ') : '';
     this.write(`${this.prefix(tid)}<... ${name} resumed>${rest}) = ${result(r)}\n`);
     this.pending.delete(tid);
   }
