@@ -9,7 +9,9 @@ import { HostFile, PathFile } from './fd/hostfile.js';
 import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
 import { walkFrom } from './fs/path.js';
 import { openResolved } from './fs/ops.js';
-import { Task, ThreadGroup, FsContext, Undelivered } from './task.js';
+import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE } from './task.js';
+import * as host from '../host/sys.js';
+import { NR } from './abi/sysnames.js';
 import { Waiter, type WaitQueue } from './wait.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
 import { SYSCALL_NAMES } from './abi/sysnames.js';
@@ -76,6 +78,12 @@ export class Kernel {
       files.install(fd, new HostFile(fd, O_RDWR, undefined, `/dev/stdio${fd}`, false), false);
     }
     const group = new ThreadGroup(pid, undefined);
+    // The first guest starts with the limits it inherits from us, as a child would.
+    if (host.sys(NR.prlimit64, 0, RLIMIT_NOFILE, 0, host.addr(host.STRUCT)) === 0) {
+      const soft = Number(host.scratchView.getBigUint64(host.STRUCT, true));
+      const hard = Number(host.scratchView.getBigUint64(host.STRUCT + 8, true));
+      group.nofile = [Math.min(soft, 1048576), Math.min(hard, 1048576)];
+    }
     const t = new Task(pid, group, files, new FsContext(this.openDirectory(this.config.cwd)));
     group.threads.set(pid, t);
     this.groups.set(pid, group);

@@ -4,7 +4,7 @@
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { Mount } from './mount.js';
-import { EBADF, ELOOP, ENOENT, ENOTDIR, ENXIO } from '../errno.js';
+import { EBADF, ELOOP, ENOENT, ENOTDIR, ENXIO, EXDEV } from '../errno.js';
 import * as host from '../../host/sys.js';
 import { currentPath } from './where.js';
 
@@ -45,7 +45,15 @@ export interface WalkOptions {
   follow: boolean;
   /** Return a Resolved with mode 0 instead of ENOENT when only the last component is missing. */
   allowMissing?: boolean;
+  /** openat2's RESOLVE_* flags (openat2(2)). */
+  resolve?: number;
 }
+
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
 
 /** The guest directory a relative path starts from: the cwd or an open directory. */
 export function startDir(k: Kernel, t: Task, dirfd: number): string | number {
@@ -58,7 +66,8 @@ export function startDir(k: Kernel, t: Task, dirfd: number): string | number {
 
 export function walk(k: Kernel, t: Task, dirfd: number, path: string, opts: WalkOptions): Resolved | number {
   if (path.length === 0) return -ENOENT;
-  if (path.charCodeAt(0) === 47 /* / */) return walkFrom(k, '/', path, opts, t);
+  const scoped = (opts.resolve ?? 0) & (RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_NO_XDEV);
+  if (path.charCodeAt(0) === 47 /* / */ && !scoped) return walkFrom(k, '/', path, opts, t);
   const start = startDir(k, t, dirfd);
   if (typeof start === 'number') return start;
   return walkFrom(k, start, path, opts, t);
@@ -82,10 +91,20 @@ function magicLink(k: Kernel, t: Task | undefined, guest: string): string | numb
   return f.guestPath;
 }
 
-/** Walk path from the guest directory start (absolute paths ignore it). */
+/**
+ * Walk path from the guest directory start (absolute paths ignore it, unless RESOLVE_BENEATH
+ * forbids them or RESOLVE_IN_ROOT makes start the root).
+ */
 export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptions, t?: Task): Resolved | number {
   if (path.length === 0) return -ENOENT;
-  let cur: string[] = path.charCodeAt(0) === 47 || start === '/' ? [] : start.slice(1).split('/');
+  const resolve = opts.resolve ?? 0;
+  const base = start === '/' ? [] : start.slice(1).split('/');
+  // RESOLVE_BENEATH and RESOLVE_IN_ROOT: nothing above start; ".." stops there or fails
+  const floor = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) ? base.length : 0;
+  const startMount = resolve & RESOLVE_NO_XDEV ? k.mounts.lookup(start) : undefined;
+  const absolute = path.charCodeAt(0) === 47;
+  if (absolute && resolve & RESOLVE_BENEATH) return -EXDEV;
+  let cur: string[] = absolute && !(resolve & RESOLVE_IN_ROOT) ? [] : base.slice();
   let follow = opts.follow;
   let mustDir = false;
   if (path.length > 1 && path.charCodeAt(path.length - 1) === 47) {
@@ -99,6 +118,10 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
   while (todo.length > 0) {
     const name = todo.pop()!;
     if (name === '..') {
+      if (cur.length <= floor) {
+        if (resolve & RESOLVE_BENEATH) return -EXDEV;
+        continue; // RESOLVE_IN_ROOT: ".." of the root is the root
+      }
       cur.pop();
       mode = host.S_IFDIR;
       continue;
@@ -109,6 +132,8 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     const magic = last && !follow ? undefined : magicLink(k, t, guest);
     if (magic !== undefined) {
       if (typeof magic === 'number') return magic;
+      if (resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)) return -ELOOP;
+      if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return -EXDEV;
       if (++links > MAXSYMLINKS) return -ELOOP;
       cur = magic === '/' ? [] : magic.slice(1).split('/');
       const mm = k.mounts.lookup(magic);
@@ -119,6 +144,7 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
       continue;
     }
     const m = k.mounts.lookup(guest);
+    if (startMount && m !== startMount) return -EXDEV;
     const rel = m.rel(guest);
     const r = m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;
     if (r < 0) {
@@ -132,11 +158,15 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     mode = host.statMode();
     const type = mode & host.S_IFMT;
     if (type === host.S_IFLNK && (!last || follow)) {
+      if (resolve & RESOLVE_NO_SYMLINKS) return -ELOOP;
       if (++links > MAXSYMLINKS) return -ELOOP;
       const target = host.readlinkat(m.rootFd, rel);
       if (typeof target === 'number') return target;
       cur.pop();
-      if (target.charCodeAt(0) === 47) cur = [];
+      if (target.charCodeAt(0) === 47) {
+        if (resolve & RESOLVE_BENEATH) return -EXDEV;
+        cur = resolve & RESOLVE_IN_ROOT ? base.slice() : [];
+      }
       const parts = target.split('/').filter((c) => c !== '' && c !== '.');
       if (parts.length === 0 && target.charCodeAt(0) !== 47) return -ENOENT;
       for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]);

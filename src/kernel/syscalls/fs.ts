@@ -22,7 +22,10 @@ const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x4
 const AT_EMPTY_PATH = 0x1000;
 const RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10, RESOLVE_CACHED = 0x20;
-const VALID_OPEN = 0o37777777 & ~0o30000000; // every defined O_* bit
+// Linux's VALID_OPEN_FLAGS: every defined O_* bit
+const VALID_OPEN = 0o3 | 0o100 | 0o200 | 0o400 | 0o1000 | 0o2000 | 0o4000 | 0o4000000 | 0o10000 | 0o20000 |
+  0o40000 | 0o100000 | 0o200000 | 0o400000 | 0o1000000 | 0o2000000 | 0o10000000 | 0o20000000;
+const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_PATH;
 
 function path(k: Kernel, c: Call, i: number): string | number {
   return k.mem.path(c.tid, c.ptr(i));
@@ -34,9 +37,8 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   const p = k.mem.path(c.tid, pathAddr);
   if (typeof p === 'number') return p;
   if ((flags & O_TMPFILE) === O_TMPFILE) return -E.EOPNOTSUPP;
-  if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) && p.startsWith('/') && resolve & RESOLVE_BENEATH) return -E.EXDEV;
   const creat = (flags & O_CREAT) !== 0;
-  const r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW) && !(resolve & RESOLVE_NO_SYMLINKS), allowMissing: creat });
+  const r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW), allowMissing: creat, resolve });
   if (typeof r === 'number') return r;
   const acc = flags & O_ACCMODE;
   let hostFd: number;
@@ -85,11 +87,15 @@ function openat2(k: Kernel, c: Call): number {
   const mode = Number(v.getBigUint64(8, true));
   const resolve = Number(v.getBigUint64(16, true));
   for (let i = 24; i < Math.min(size, 64); i++) if (k.mem.buf[i] !== 0) return -E.E2BIG;
+  // openat2 is strict where open is lenient: unknown bits, stray modes, O_PATH companions
   if (flags > 0xffffffff || flags & ~VALID_OPEN) return -E.EINVAL;
-  if (mode & ~0o7777 || (mode && !(flags & O_CREAT) && (flags & O_TMPFILE) !== O_TMPFILE)) return -E.EINVAL;
+  if (flags & O_PATH && flags & ~O_PATH_FLAGS) return -E.EINVAL;
+  if (mode > 0o7777 || (mode && !(flags & O_CREAT) && (flags & O_TMPFILE) !== O_TMPFILE)) return -E.EINVAL;
   const allResolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED;
-  if (resolve & ~allResolve) return -E.EINVAL;
-  if (resolve & RESOLVE_CACHED) return -E.EAGAIN;
+  if (resolve > 0xffffffff || resolve & ~allResolve) return -E.EINVAL;
+  if ((resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) === (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return -E.EINVAL;
+  // Every lookup here is "cached"; only calls that would have to write cannot be.
+  if (resolve & RESOLVE_CACHED && flags & (O_CREAT | O_TRUNC | O_TMPFILE)) return -E.EAGAIN;
   return openCore(k, c, c.fd(0), c.ptr(1), flags, mode, resolve);
 }
 
