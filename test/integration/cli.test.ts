@@ -1,7 +1,8 @@
 import test from 'ava';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { sandbox, both, ROOT } from '../helpers/sandbox.js';
+import { sandbox, both, ROOT, CLI } from '../helpers/sandbox.js';
 
 mkdirSync(join(ROOT, '.cache'), { recursive: true });
 
@@ -69,4 +70,19 @@ test('--env and --clear-env shape the environment', (t) => {
   const r = sandbox(['--clear-env', '--env', 'FOO=bar baz', '--', '/usr/bin/env']);
   t.is(r.status, 0);
   t.is(r.stdout, 'FOO=bar baz\n');
+});
+
+test('stdout can be a file, and every byte of a large output arrives in order', (t) => {
+  const out = join(ROOT, '.cache', `stdout-${process.pid}.txt`);
+  const r = spawnSync('/bin/sh', ['-c', `node "${CLI}" -- /bin/sh -c 'seq 1 100000; echo end' > "${out}"`], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const expected = Array.from({ length: 100000 }, (_, i) => String(i + 1)).join('\n') + '\nend\n';
+  t.is(readFileSync(out, 'utf8'), expected);
+  rmSync(out, { force: true });
+});
+
+test('a pipe between guest processes carries megabytes intact', (t) => {
+  const r = sandbox(['--', '/bin/sh', '-c', 'head -c 3000000 /dev/urandom | tee /dev/null | od -An -tx1 | wc -l']);
+  t.is(r.status, 0);
+  t.is(r.stdout.trim(), String(3000000 / 16));
 });
