@@ -4,6 +4,7 @@
 //   idValid(slot) / traceReply(tid, action, value, [new args, undefined = keep])
 //   readMem(pid, addr, u8, off, len) / writeMem(...) / readString(pid, addr, u8, off, max)
 //   hostSyscall(nr, a0..a5) / addressOf(u8) / close()
+//   watch(fd, cb) / arm(watch, events) / unwatch(watch): readiness of host descriptors
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -183,6 +184,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hostSyscall", Napi::Function::New(env, HostSyscall));
   exports.Set("addressOf", Napi::Function::New(env, AddressOf));
   exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("watch", Napi::Function::New(env, WatchFd));
+  exports.Set("arm", Napi::Function::New(env, ArmWatch));
+  exports.Set("unwatch", Napi::Function::New(env, Unwatch));
   exports.Set("recordWords", Napi::Number::New(env, kRecordWords));
   exports.Set("maxBatch", Napi::Number::New(env, kMaxBatch));
   return exports;

@@ -104,5 +104,9 @@ Napi::Value Respond(const Napi::CallbackInfo &info);
 Napi::Value Continue(const Napi::CallbackInfo &info);
 Napi::Value AddFd(const Napi::CallbackInfo &info);
 Napi::Value IdValid(const Napi::CallbackInfo &info);
+// watch.cc
+Napi::Value WatchFd(const Napi::CallbackInfo &info);
+Napi::Value ArmWatch(const Napi::CallbackInfo &info);
+Napi::Value Unwatch(const Napi::CallbackInfo &info);
 
 }  // namespace starry

@@ -18,5 +18,10 @@ for await (const line of createInterface({ input: child.stdout })) {
   else passed++;
 }
 const code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+if (code !== 0 && failed === 0) {
+  // ava itself failed (a crash, a timeout, a file that would not load): never report green
+  console.log(`ava exited with status ${code} without reporting a failed test`);
+  failed = 1;
+}
 console.log(`ava: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(code === 0 && failed > 0 ? 1 : code);

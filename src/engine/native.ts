@@ -42,6 +42,9 @@ export const enum TraceAction {
   SetArgs = 2,
 }
 
+/** An opaque native watch handle. */
+export type NativeWatch = { readonly __brand: 'NativeWatch' };
+
 export interface NativeBinding {
   launch(p: LaunchParams, records: Uint32Array, onEvents: (ev: TracerEvent[]) => void, onNotifs: (n: number) => void): void;
   respond(slot: number, value: number): number;
@@ -55,6 +58,10 @@ export interface NativeBinding {
   hostSyscall(nr: number, a0?: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number): number;
   addressOf(buf: Uint8Array): number;
   close(): void;
+  /** A one-shot readiness watch on a host descriptor, or -errno when it cannot be polled. */
+  watch(fd: number, cb: (revents: number) => void): NativeWatch | number;
+  arm(w: NativeWatch, events: number): number;
+  unwatch(w: NativeWatch): void;
   readonly recordWords: number;
   readonly maxBatch: number;
 }

@@ -13,6 +13,7 @@ import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE } from './task
 import * as host from '../host/sys.js';
 import { NR } from './abi/sysnames.js';
 import { Waiter, type WaitQueue } from './wait.js';
+import { TimerQueue, nowMs } from './timers.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
 import { SYSCALL_NAMES } from './abi/sysnames.js';
 import { EAGAIN, EINTR, EIO, ENOENT, ENOSYS, EPERM, ETIMEDOUT } from './errno.js';
@@ -51,6 +52,8 @@ export class Kernel {
   readonly strace: Strace | undefined;
   readonly hostname: string;
   init: ThreadGroup | undefined;
+  /** Every deadline of the kernel. */
+  readonly timers = new TimerQueue();
   /** Where the kernel learns a thread's disposition of a signal (the host's, for now). */
   signalState: (tid: number, sig: number) => SignalState = signalState;
   /** Called once when the first guest process has exited, with its wait status. */
@@ -275,9 +278,9 @@ export class Kernel {
 
   /**
    * Park the current syscall until attempt() stops returning -EAGAIN, the deadline (ms,
-   * monotonic from now) passes, or the guest is interrupted.
+   * monotonic from now) passes, or the guest is interrupted. Handlers return BLOCKED after it.
    */
-  block(c: Call, queues: WaitQueue[], attempt: () => number, timeoutMs?: number, onTimeout = -ETIMEDOUT): number {
+  block(c: Call, queues: WaitQueue[], attempt: () => number, timeoutMs?: number, onTimeout: number | (() => number) = -ETIMEDOUT): Waiter {
     const t = c.task;
     const slot = c.slot;
     const nr = c.nr;
@@ -305,9 +308,12 @@ export class Kernel {
       q.add(w);
       w.queues.push(q);
     }
-    if (timeoutMs !== undefined) w.timer = setTimeout(() => w.end(onTimeout), timeoutMs);
+    if (timeoutMs !== undefined) {
+      w.timers = this.timers;
+      w.timer = this.timers.at(nowMs() + timeoutMs, () => w.end(typeof onTimeout === 'function' ? onTimeout() : onTimeout));
+    }
     t.parked = w;
-    return BLOCKED;
+    return w;
   }
 
   /**

@@ -3,6 +3,7 @@
 // or the cancellation of its notification (a signal interrupted the guest thread, or it exited).
 import type { Task } from './task.js';
 import { BLOCKED } from './call.js';
+import type { TimerHandle, TimerQueue } from './timers.js';
 
 export const POLLIN = 0x001;
 export const POLLPRI = 0x002;
@@ -14,22 +15,32 @@ export const POLLRDNORM = 0x040;
 export const POLLWRNORM = 0x100;
 export const POLLRDHUP = 0x2000;
 
-export class WaitQueue {
-  private readonly waiters = new Set<Waiter>();
+/** Anything a wait queue can wake: a parked syscall, an epoll interest, a poll table. */
+export interface Wakeable {
+  /** mask: the events that happened (0 when unknown); a listener may ignore the others. */
+  wake(mask: number): void;
+}
 
-  add(w: Waiter): void {
+export class WaitQueue {
+  private readonly waiters = new Set<Wakeable>();
+
+  add(w: Wakeable): void {
     this.waiters.add(w);
   }
-  remove(w: Waiter): void {
+  remove(w: Wakeable): void {
     this.waiters.delete(w);
   }
   get size(): number {
     return this.waiters.size;
   }
-  /** Wake every waiter; each re-runs its attempt and leaves if it completed. */
-  notify(): void {
+  /**
+   * Wake every waiter; each re-runs its attempt and leaves if it completed. mask names what
+   * happened (POLLIN for new data, POLLOUT for new room ...) so an edge-triggered epoll entry
+   * is woken only by the events it asked for, as Linux's wake-up keys do.
+   */
+  notify(mask = 0): void {
     if (this.waiters.size === 0) return;
-    for (const w of [...this.waiters]) w.wake();
+    for (const w of [...this.waiters]) w.wake(mask);
   }
 }
 
@@ -37,10 +48,13 @@ export class WaitQueue {
  * A parked syscall. attempt() returns BLOCKED to keep waiting, or a result for the kernel to
  * answer (ANSWERED when it answered itself). onTimeout gives the result at the deadline.
  */
-export class Waiter {
+export class Waiter implements Wakeable {
   readonly queues: WaitQueue[] = [];
-  timer: NodeJS.Timeout | undefined;
+  timer: TimerHandle | undefined;
+  timers: TimerQueue | undefined;
   done = false;
+  /** Called when the waiter leaves (answered, timed out or cancelled): release watches. */
+  onDetach: (() => void) | undefined;
 
   constructor(
     readonly task: Task,
@@ -50,7 +64,7 @@ export class Waiter {
     private readonly finish: (w: Waiter, result: number) => void,
   ) {}
 
-  wake(): void {
+  wake(_mask = 0): void {
     if (this.done) return;
     const r = this.attempt();
     if (r !== BLOCKED) this.end(r);
@@ -67,8 +81,10 @@ export class Waiter {
     this.done = true;
     for (const q of this.queues) q.remove(this);
     this.queues.length = 0;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers?.cancel(this.timer);
     this.timer = undefined;
     if (this.task.parked === this) this.task.parked = undefined;
+    this.onDetach?.();
+    this.onDetach = undefined;
   }
 }

@@ -2,7 +2,9 @@
 // host-backed mounts, device nodes like /dev/null, and the host stdio the sandbox inherited.
 // Reads, writes, seeks, fstat, getdents and mmap on them run natively (CONTINUE): the host
 // shares the offset between the guest and our own descriptor, exactly as dup would.
-import { OpenFile } from './openfile.js';
+import { OpenFile, DEFAULT_POLLMASK } from './openfile.js';
+import type { WaitQueue } from '../wait.js';
+import { HostReadiness } from '../../host/readiness.js';
 import type { Mount } from '../fs/mount.js';
 import * as host from '../../host/sys.js';
 
@@ -24,7 +26,39 @@ export class HostFile extends OpenFile {
     return this.onMount;
   }
 
+  private readiness: HostReadiness | undefined;
+  /** Regular files and directories are always ready; -1 until known. */
+  private alwaysReady = -1;
+
+  private isAlwaysReady(): boolean {
+    if (this.alwaysReady < 0) {
+      const r = host.fstat(this.hostFd);
+      const type = host.statMode() & host.S_IFMT;
+      this.alwaysReady = r === 0 && (type === host.S_IFREG || type === host.S_IFDIR) ? 1 : 0;
+    }
+    return this.alwaysReady === 1;
+  }
+
+  /** A regular file or directory: epoll refuses those (EPERM). */
+  get isRegular(): boolean {
+    return this.isAlwaysReady();
+  }
+
+  override pollMask(events: number): number {
+    if (this.isAlwaysReady()) return DEFAULT_POLLMASK;
+    this.readiness ??= new HostReadiness(this.hostFd, this.waitQueue);
+    return this.readiness.mask(events);
+  }
+
+  override pollQueues(events: number): WaitQueue[] {
+    if (this.isAlwaysReady()) return [];
+    this.readiness ??= new HostReadiness(this.hostFd, this.waitQueue);
+    this.readiness.arm(events);
+    return [this.waitQueue];
+  }
+
   protected override release(): void {
+    this.readiness?.close();
     if (this.owned) host.close(this.hostFd);
   }
 }

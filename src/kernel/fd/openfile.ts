@@ -30,6 +30,9 @@ export const O_SYNC = 0o4010000;
 export const O_PATH = 0o10000000;
 export const O_TMPFILE = 0o20200000;
 
+/** What poll reports for files that do not wait (regular files): Linux's DEFAULT_POLLMASK. */
+export const DEFAULT_POLLMASK = 0x001 | 0x004 | 0x040 | 0x100;
+
 export abstract class OpenFile {
   refs = 0;
   /** Status flags as F_GETFL reports them (access mode included). */
@@ -76,9 +79,17 @@ export abstract class OpenFile {
     return this.waitQueue;
   }
 
-  /** Current readiness, as poll(2) reports it. */
-  pollMask(): number {
-    return 0;
+  /** Current readiness for events, as poll(2) reports it (errors and hangups always). */
+  pollMask(_events: number): number {
+    return DEFAULT_POLLMASK;
+  }
+
+  /**
+   * The queues notified when the mask may change, armed for events (a host descriptor's
+   * watch is one-shot: call again before each wait).
+   */
+  pollQueues(_events: number): WaitQueue[] {
+    return [this.waitQueue];
   }
 
   /** Emulated read into guest memory: bytes, -errno, -EAGAIN to block, or ANSWERED. */
@@ -105,11 +116,17 @@ export abstract class OpenFile {
     return this.guestPath;
   }
 
+  /** Things that must let go when the file is released (epoll registrations). */
+  holders: Set<{ detach(): void }> | undefined;
+
   incRef(): void {
     this.refs++;
   }
   decRef(): void {
-    if (--this.refs === 0) this.release();
+    if (--this.refs === 0) {
+      if (this.holders) for (const h of [...this.holders]) h.detach();
+      this.release();
+    }
   }
   /** The last descriptor closed. */
   protected release(): void {}

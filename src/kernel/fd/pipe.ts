@@ -107,14 +107,18 @@ export class PipeEnd extends OpenFile {
     return write ? this.pipe.writeQueue : this.pipe.readQueue;
   }
 
-  override pollMask(): number {
+  override pollQueues(_events: number): WaitQueue[] {
+    return [this.pipe.readQueue, this.pipe.writeQueue];
+  }
+
+  override pollMask(_events: number): number {
     const p = this.pipe;
     if (this.isReader) {
       let m = p.size > 0 ? POLLIN | POLLRDNORM : 0;
       if (p.writers === 0) m |= POLLHUP;
       return m;
     }
-    let m = p.capacity - p.size >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+    let m = p.capacity - p.size >= Math.min(PIPE_BUF, p.capacity) ? POLLOUT | POLLWRNORM : 0;
     if (p.readers === 0) m |= POLLERR;
     return m;
   }
@@ -127,7 +131,7 @@ export class PipeEnd extends OpenFile {
     if (n < 0) return n;
     if (k.deliver(slot, n)) {
       p.consume(n);
-      p.writeQueue.notify();
+      p.writeQueue.notify(POLLOUT | POLLWRNORM);
     }
     return ANSWERED;
   }
@@ -144,7 +148,7 @@ export class PipeEnd extends OpenFile {
     const data = k.mem.gather(t.tid, iov, space);
     if (typeof data === 'number') return data;
     p.append(data);
-    if (k.deliver(slot, data.length)) p.readQueue.notify();
+    if (k.deliver(slot, data.length)) p.readQueue.notify(POLLIN | POLLRDNORM);
     else p.unappend(data);
     return ANSWERED;
   }
@@ -157,10 +161,10 @@ export class PipeEnd extends OpenFile {
     const p = this.pipe;
     if (this.isReader) {
       p.readers--;
-      p.writeQueue.notify();
+      p.writeQueue.notify(POLLERR);
     } else {
       p.writers--;
-      p.readQueue.notify();
+      p.readQueue.notify(POLLHUP);
     }
   }
 }

@@ -77,6 +77,11 @@ export const infoFamily: Family = {
   setitimer: () => CONTINUE,
   getitimer: () => CONTINUE,
   futex: () => CONTINUE,
+  futex_waitv: () => CONTINUE,
+  // memory protection keys of the caller's own address space
+  pkey_alloc: () => CONTINUE,
+  pkey_free: () => CONTINUE,
+  pkey_mprotect: () => CONTINUE,
   memfd_create: memfdCreate,
 };
 

@@ -2,7 +2,7 @@
 import type { Family } from './types.js';
 import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
-import { CONTINUE } from '../call.js';
+import { CONTINUE, BLOCKED } from '../call.js';
 import { EAGAIN, EBADF, EINVAL, EISDIR, ESPIPE, EOPNOTSUPP } from '../errno.js';
 import { IoVec, type OpenFile } from '../fd/openfile.js';
 
@@ -26,7 +26,8 @@ function transfer(k: Kernel, c: Call, f: OpenFile | undefined, write: boolean, p
   if (r !== -EAGAIN || f.nonblocking) return r;
   const saved = copyIov(iov);
   const queue = f.queueFor(write);
-  return k.block(c, [queue], () => (f.nonblocking ? -EAGAIN : write ? f.write(k, t, slot, saved) : f.read(k, t, slot, saved)));
+  k.block(c, [queue], () => (f.nonblocking ? -EAGAIN : write ? f.write(k, t, slot, saved) : f.read(k, t, slot, saved)));
+  return BLOCKED;
 }
 
 function single(k: Kernel, c: Call, write: boolean, positional: boolean): number {

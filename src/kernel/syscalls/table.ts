@@ -9,8 +9,12 @@ import { pipeFamily } from './pipe.js';
 import { processFamily } from './process.js';
 import { infoFamily } from './info.js';
 import { xattrFamily } from './xattr.js';
+import { pollFamily } from './poll.js';
+import { eventfdFamily } from './eventfd.js';
+import { epollFamily } from './epoll.js';
+import { timerfdFamily } from './timerfd.js';
 
-const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily];
+const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily];
 
 function build(): (Handler | undefined)[] {
   const table: (Handler | undefined)[] = [];
