@@ -266,14 +266,14 @@ export class Kernel {
   /** Let the host run the call; false if the guest stopped waiting (nothing ran). */
   proceed(slot: number): boolean {
     this.lastAnswer = CONTINUE;
-    return this.machine.continueSyscall(slot) !== -ENOENT;
+    return this.machine.continueSyscall(slot) === 0;
   }
 
   /** Answer now; false if the guest stopped waiting (the caller must undo what it did). */
   deliver(slot: number, value: number): boolean {
     this.lastAnswer = value;
     this.strace?.delivering(slot, value);
-    return this.machine.respond(slot, value) !== -ENOENT;
+    return this.machine.respond(slot, value) === 0;
   }
 
   /**

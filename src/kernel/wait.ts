@@ -64,10 +64,30 @@ export class Waiter implements Wakeable {
     private readonly finish: (w: Waiter, result: number) => void,
   ) {}
 
+  private running = false;
+  private again = false;
+
   wake(_mask = 0): void {
     if (this.done) return;
-    const r = this.attempt();
-    if (r !== BLOCKED) this.end(r);
+    // An attempt can wake its own queue (an eventfd write wakes the eventfd's waiters): never
+    // run it twice at once; run it again afterwards instead.
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        const r = this.attempt();
+        if (r !== BLOCKED) {
+          this.end(r);
+          return;
+        }
+      } while (this.again && !this.done);
+    } finally {
+      this.running = false;
+    }
   }
 
   end(result: number): void {
