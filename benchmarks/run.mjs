@@ -12,7 +12,7 @@ const cli = join(root, 'bin', 'starry-sandbox.js');
 const out = join(root, '.cache', 'bench');
 mkdirSync(out, { recursive: true });
 const loop = join(out, 'syscall_loop');
-execFileSync('cc', ['-O2', '-o', loop, join(root, 'benchmarks', 'syscall_loop.c')]);
+execFileSync('cc', ['-O2', '-pthread', '-o', loop, join(root, 'benchmarks', 'syscall_loop.c')]);
 
 function perCall(argv, sandboxed) {
   const cmd = sandboxed ? [process.execPath, cli, '--', ...argv] : argv;
@@ -48,6 +48,8 @@ bench('emulated syscall: fcntl(1, F_GETFD)', 'ns/call', (s) => perCall([loop, 'e
 bench('emulated pair: close(dup(1))', 'ns/pair', (s) => perCall([loop, 'dupclose', String(n / 2)], s));
 bench('pipe write+read of 1 byte', 'ns/pair', (s) => perCall([loop, 'pipe', String(n / 4)], s));
 bench('natively allowed syscall: getpid', 'ns/call', (s) => perCall([loop, 'native', String(n * 5)], s));
+bench('futex ping-pong, two threads', 'ns/round', (s) => perCall([loop, 'futex', String(n / 4)], s));
+bench('eventfd ping-pong, two processes', 'ns/round', (s) => perCall([loop, 'eventfd', String(n / 10)], s));
 bench('shell: find /usr -type f | wc -l', 'ms', (s) => wall(['/bin/sh', '-c', 'find /usr -type f | wc -l'], s));
 bench('startup: /bin/true', 'ms', (s) => wall(['/bin/true'], s));
 

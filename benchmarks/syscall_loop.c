@@ -1,6 +1,13 @@
 /* Times a tight loop of one syscall with the vDSO clock (no syscall to measure) and prints
- * nanoseconds per call. Usage: syscall_loop emulated|native|dupclose|pipe N */
+ * nanoseconds per call (per round trip for the ping-pongs).
+ * Usage: syscall_loop emulated|native|dupclose|pipe|eventfd|futex N */
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +21,64 @@ static double now(void) {
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+static _Atomic uint32_t turn;
+static long rounds;
+
+static void futex_wait(_Atomic uint32_t *a, uint32_t v) { syscall(SYS_futex, a, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0); }
+static void futex_wake(_Atomic uint32_t *a) { syscall(SYS_futex, a, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0); }
+
+/* two threads hand a token back and forth through a futex word */
+static void *ponger(void *arg) {
+  (void)arg;
+  for (long i = 0; i < rounds; i++) {
+    while (atomic_load(&turn) != 1) futex_wait(&turn, 0);
+    atomic_store(&turn, 0);
+    futex_wake(&turn);
+  }
+  return NULL;
+}
+
+static double futex_pingpong(long n) {
+  rounds = n;
+  pthread_t t;
+  pthread_create(&t, NULL, ponger, NULL);
+  double t0 = now();
+  for (long i = 0; i < n; i++) {
+    atomic_store(&turn, 1);
+    futex_wake(&turn);
+    while (atomic_load(&turn) != 0) futex_wait(&turn, 1);
+  }
+  double t1 = now();
+  pthread_join(t, NULL);
+  return (t1 - t0) / n;
+}
+
+/* two processes hand a token back and forth through two eventfds */
+static double eventfd_pingpong(long n) {
+  int a = eventfd(0, 0), b = eventfd(0, 0);
+  uint64_t v = 1;
+  pid_t c = fork();
+  if (c == 0) {
+    for (long i = 0; i < n; i++) {
+      if (read(a, &v, 8) != 8 || write(b, &v, 8) != 8) _exit(1);
+    }
+    _exit(0);
+  }
+  double t0 = now();
+  for (long i = 0; i < n; i++) {
+    if (write(a, &v, 8) != 8 || read(b, &v, 8) != 8) return -1;
+  }
+  double t1 = now();
+  waitpid(c, NULL, 0);
+  return (t1 - t0) / n;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   const char *what = argv[1];
   long n = atol(argv[2]);
+  if (!strcmp(what, "futex")) { printf("%.1f\n", futex_pingpong(n)); return 0; }
+  if (!strcmp(what, "eventfd")) { printf("%.1f\n", eventfd_pingpong(n)); return 0; }
   int p[2];
   if (pipe(p)) return 1;
   char c = 'x';
