@@ -75,6 +75,7 @@ export function run(kernel: Kernel, params: LaunchParams, onStart: ((pid: number
             onError(e.msg ?? 'unknown tracer error');
             break;
           case EventKind.Done:
+            kernel.shutdown();
             native.close();
             resolve({ status: initStatus });
             break;

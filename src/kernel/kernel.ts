@@ -290,7 +290,14 @@ export class Kernel {
       slot,
       nr,
       () => {
-        const r = attempt();
+        let r: number;
+        try {
+          r = attempt();
+        } catch (e) {
+          const name = SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
+          this.log.error({ syscall: name, err: e instanceof Error ? e.stack : String(e) }, `kernel bug in ${name} (resumed): returning EIO`);
+          r = -EIO;
+        }
         return r === -EAGAIN ? BLOCKED : r;
       },
       (_w, r) => {
@@ -336,6 +343,13 @@ export class Kernel {
   /** Raise a signal on a guest thread (SIGPIPE and the like). */
   signalThread(t: Task, sig: number): void {
     this.machine.signal(t.tgid, t.tid, sig);
+  }
+
+  /** Release every task's files and every timer (the sandbox or a test is over). */
+  shutdown(): void {
+    for (const t of [...this.tasks.values()]) this.removeTask(t);
+    this.groups.clear();
+    this.timers.clear();
   }
 
   /** The sandbox is ending: every guest process is killed. */

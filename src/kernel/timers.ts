@@ -45,6 +45,13 @@ export class TimerQueue {
     this.rearm();
   }
 
+  /** Drop every timer. */
+  clear(): void {
+    for (const h of this.heap) h.index = -1;
+    this.heap = [];
+    this.rearm();
+  }
+
   get size(): number {
     return this.heap.length;
   }
