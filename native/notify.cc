@@ -81,9 +81,10 @@ static void DeliverEvents(Napi::Env env) {
     o.Set("a", (double)e.a);
     o.Set("b", (double)e.b);
     o.Set("c", (double)e.c);
-    if (e.kind == EV_SECCOMP) {
+    if (e.kind == EV_SECCOMP || e.kind == EV_SIGNAL) {
       Napi::Array regs = Napi::Array::New(env, 8);
-      for (uint32_t k = 0; k < 8; k++) regs.Set(k, (double)e.regs[k]);
+      // signal stops carry rax = -ERESTART*: signed, so small negatives stay exact
+      for (uint32_t k = 0; k < 8; k++) regs.Set(k, e.kind == EV_SIGNAL ? (double)(int64_t)e.regs[k] : (double)e.regs[k]);
       o.Set("regs", regs);
     }
     if (!e.msg.empty()) o.Set("msg", e.msg);

@@ -235,6 +235,12 @@ void TracerMain() {
           ev.kind = EV_SIGNAL;
           ev.tid = t;
           ev.a = sig;
+          // The interrupted syscall, if any (rax = -ERESTART*): its answer may have been lost
+          user_regs_struct regs;
+          if (ptrace(PTRACE_GETREGS, t, 0, &regs) == 0) {
+            ev.regs[0] = regs.orig_rax;
+            ev.regs[1] = regs.rax;
+          }
           PostEvent(std::move(ev));
           ptrace(PTRACE_CONT, t, 0, sig);
         } else {

@@ -68,8 +68,8 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
     { guest: '/tmp', host: tmp, readOnly: false },
     { guest: '/dev', host: '/dev', readOnly: true, devices: true, only: [...DEVICES, 'shm'] },
     { guest: '/dev/shm', host: shm, readOnly: false },
-    // procfs and sysfs come with the filesystem-view work; until then they are empty
-    { guest: '/proc', host: empty, readOnly: true },
+    { guest: '/proc', host: empty, readOnly: true, proc: true },
+    // sysfs comes with the filesystem-view work; until then it is empty
     { guest: '/sys', host: empty, readOnly: true },
   );
   for (const v of cfg.volumes) {
@@ -132,7 +132,7 @@ function findProgram(kernel: Kernel, cfg: SandboxConfig, cwd: string): string {
       if (cfg.program.includes('/')) throw new SandboxError(`starry-sandbox: ${cfg.program}: Permission denied`, 126);
       continue;
     }
-    return r.guest;
+    return c; // as named: the kernel's execve stop resolves it like any other exec
   }
   throw new SandboxError(`starry-sandbox: ${cfg.program}: No such file or directory`, 127);
 }

@@ -64,7 +64,7 @@ export function run(kernel: Kernel, params: LaunchParams, onStart: ((pid: number
             kernel.exited(e.tid, e.a);
             break;
           case EventKind.Signal:
-            kernel.signalled(e.tid, e.a);
+            kernel.signalled(e.tid, e.a, e.regs);
             break;
           case EventKind.GroupStop:
             break;

@@ -2,6 +2,7 @@
 // records dispositions itself once rt_sigaction is emulated).
 import { readFileSync } from 'node:fs';
 
+
 export const enum Disposition {
   Default,
   Ignored,

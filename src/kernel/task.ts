@@ -84,6 +84,13 @@ export class Task {
   undelivered: Undelivered | undefined;
   /** Guest path of a program this task is exec'ing, recorded at the execve stop. */
   pendingExe: string | undefined;
+  /** The name exec gives the task when the kernel rewrote the call (the host would name it after what it ran). */
+  pendingComm: string | undefined;
+  /**
+   * The task's name (comm) where it differs from the host's: after an exec the kernel rewrote, or
+   * prctl(PR_SET_NAME). The host refuses to rename another process's task.
+   */
+  comm: string | undefined;
   constructor(
     public tid: number,
     public group: ThreadGroup,

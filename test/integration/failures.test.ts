@@ -95,3 +95,14 @@ test('scripts run through their #! interpreter with $0 as the guest named it', (
   t.is(s.stdout, n.stdout);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('procfs shows the sandbox: its own processes, exe, fds, and no tracer', (t) => {
+  const r = sandbox(['--', '/bin/sh', '-c', 'readlink /proc/self/exe; ls /proc/self/fd | wc -l; grep TracerPid /proc/$$/status; cat /proc/$$/comm; for p in /proc/[0-9]*; do echo x; done | wc -l']);
+  t.is(r.status, 0, r.stderr);
+  const [exe, fds, tracer, comm, procs] = r.stdout.trim().split('\n');
+  t.is(exe, '/usr/bin/readlink');
+  t.true(Number(fds) >= 3);
+  t.is(tracer, 'TracerPid:\t0');
+  t.is(comm, 'sh');
+  t.true(Number(procs) >= 1 && Number(procs) <= 4, `sandbox processes listed: ${procs}`);
+});

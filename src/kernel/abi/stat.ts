@@ -1,15 +1,27 @@
 // struct stat (x86_64, 144 bytes) and struct statx (256 bytes) for objects the kernel emulates.
 import type { OpenFile } from '../fd/openfile.js';
 import { PipeEnd } from '../fd/pipe.js';
+import { ProcDir, ProcFile } from '../fd/procfile.js';
 
 const S_IFIFO = 0o010000;
 const PIPEFS_DEV = 0xd;
 const uid = process.getuid?.() ?? 0;
 const gid = process.getgid?.() ?? 0;
 
+const PROC_DEV = 0x16;
+
 function describe(f: OpenFile): { mode: number; ino: number; dev: number } {
   if (f instanceof PipeEnd) return { mode: S_IFIFO | 0o600, ino: f.pipe.ino, dev: PIPEFS_DEV };
+  if (f instanceof ProcDir) return { mode: 0o040555, ino: inoOf(f.guestPath), dev: PROC_DEV };
+  if (f instanceof ProcFile) return { mode: f.flags & 0o10000000 ? 0o120777 : 0o100444, ino: inoOf(f.guestPath), dev: PROC_DEV };
   return { mode: 0o600, ino: 1, dev: 0 };
+}
+
+/** A stable inode number for a procfs path. */
+function inoOf(path: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 16777619) >>> 0;
+  return h;
 }
 
 export function writeSyntheticStat(f: OpenFile, v: DataView, at: number): void {

@@ -99,6 +99,10 @@ export abstract class OpenFile {
   write(_k: Kernel, _t: Task, _slot: number, _iov: IoVec): number {
     return -EINVAL;
   }
+  /** Emulated read at an offset (files the kernel generates); pipes and the like: ESPIPE. */
+  pread(_k: Kernel, _t: Task, _slot: number, _iov: IoVec, _offset: number): number {
+    return -ESPIPE;
+  }
   seek(_offset: number, _whence: number): number {
     return -ESPIPE;
   }

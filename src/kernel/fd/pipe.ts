@@ -56,19 +56,24 @@ export class Pipe {
     return copied;
   }
 
-  consume(n: number): void {
+  /** Remove n bytes from the front; returns them (for unconsume). */
+  consume(n: number): Buffer {
+    const taken: Buffer[] = [];
     this.size -= n;
     while (n > 0) {
       const c = this.chunks[0];
       const avail = c.length - this.head;
       if (n < avail) {
+        taken.push(c.subarray(this.head, this.head + n));
         this.head += n;
-        return;
+        break;
       }
+      taken.push(c.subarray(this.head));
       n -= avail;
       this.chunks.shift();
       this.head = 0;
     }
+    return taken.length === 1 ? taken[0] : Buffer.concat(taken);
   }
 
   append(data: Buffer): void {
@@ -77,14 +82,14 @@ export class Pipe {
     this.size += data.length;
   }
 
-  /** Undo the last append (its answer was not delivered). */
-  unappend(data: Buffer): void {
+  /** Undo the last append if nothing of it was read; false when that is too late. */
+  unappend(data: Buffer): boolean {
     const last = this.chunks[this.chunks.length - 1];
-    if (last === data) {
-      this.chunks.pop();
-      this.size -= data.length;
-      if (this.chunks.length === 0) this.head = 0;
-    }
+    if (last !== data || (this.chunks.length === 1 && this.head > 0)) return false;
+    this.chunks.pop();
+    this.size -= data.length;
+    if (this.chunks.length === 0) this.head = 0;
+    return true;
   }
 }
 

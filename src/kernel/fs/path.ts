@@ -4,9 +4,10 @@
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { Mount } from './mount.js';
-import { EBADF, ELOOP, ENOENT, ENOTDIR, ENXIO, EXDEV } from '../errno.js';
+import { EBADF, ELOOP, ENOENT, ENOTDIR, EXDEV } from '../errno.js';
 import * as host from '../../host/sys.js';
 import { currentPath } from './where.js';
+import { NodeKind, type ProcNode } from './procfs.js';
 
 export const AT_FDCWD = -100;
 const MAXSYMLINKS = 40;
@@ -20,6 +21,8 @@ export class Resolved {
     readonly rel: string,
     /** st_mode from lstat (or stat when the last link was followed); 0 when missing. */
     readonly mode: number,
+    /** The procfs node, for paths under /proc. */
+    readonly node?: ProcNode,
   ) {}
   get exists(): boolean {
     return this.mode !== 0;
@@ -73,24 +76,6 @@ export function walk(k: Kernel, t: Task, dirfd: number, path: string, opts: Walk
   return walkFrom(k, start, path, opts, t);
 }
 
-const FD_LINK = /^\/proc\/(self|thread-self|\d+)\/fd\/(\d+)$/;
-
-/**
- * /proc/PID/fd/N followed as Linux follows it: a jump straight to the open file (a "magic
- * link"), here to the guest path it was opened by. Returns undefined when guest is not one.
- */
-function magicLink(k: Kernel, t: Task | undefined, guest: string): string | number | undefined {
-  if (!t || !guest.startsWith('/proc/')) return undefined;
-  const m = FD_LINK.exec(guest);
-  if (!m) return undefined;
-  const owner = m[1] === 'self' || m[1] === 'thread-self' ? t : k.tasks.get(Number(m[1]));
-  if (!owner) return -ENOENT;
-  const f = owner.files.get(Number(m[2]));
-  if (!f) return -ENOENT;
-  if (f.statFd() < 0 || !f.guestPath.startsWith('/')) return -ENXIO;
-  return f.guestPath;
-}
-
 /**
  * Walk path from the guest directory start (absolute paths ignore it, unless RESOLVE_BENEATH
  * forbids them or RESOLVE_IN_ROOT makes start the root).
@@ -129,21 +114,41 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     const last = todo.length === 0;
     cur.push(name);
     const guest = '/' + cur.join('/');
-    const magic = last && !follow ? undefined : magicLink(k, t, guest);
-    if (magic !== undefined) {
-      if (typeof magic === 'number') return magic;
-      if (resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)) return -ELOOP;
-      if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return -EXDEV;
-      if (++links > MAXSYMLINKS) return -ELOOP;
-      cur = magic === '/' ? [] : magic.slice(1).split('/');
-      const mm = k.mounts.lookup(magic);
-      const rr = host.fstatat(mm.rootFd, mm.rel(magic), host.AT_SYMLINK_NOFOLLOW);
-      if (rr < 0) return rr;
-      mode = host.statMode();
-      if (!last && (mode & host.S_IFMT) !== host.S_IFDIR) return -ENOTDIR;
+    const m = k.mounts.lookup(guest);
+    if (m.proc) {
+      const node = m.proc.lookup(t, m.rel(guest));
+      if (!node) {
+        if (last && opts.allowMissing) return new Resolved(guest, m, m.rel(guest), 0);
+        return -ENOENT;
+      }
+      if (node.kind === NodeKind.Link && (!last || follow)) {
+        if (resolve & RESOLVE_NO_SYMLINKS) return -ELOOP;
+        if (++links > MAXSYMLINKS) return -ELOOP;
+        cur.pop();
+        const jump = node.jump?.();
+        if (node.jump) {
+          // a magic link jumps straight to the file it names
+          if (resolve & RESOLVE_NO_MAGICLINKS) return -ELOOP;
+          if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return -EXDEV;
+          if (jump === undefined) return -ENOENT;
+          const restPath = [...todo].reverse().join('/');
+          return walkFrom(k, '/', jump + (restPath ? '/' + restPath : '') + (mustDir ? '/' : ''), { ...opts, resolve: 0 }, t);
+        }
+        const target = node.target!();
+        if (target.charCodeAt(0) === 47) cur = [];
+        const parts = target.split('/').filter((c) => c !== '' && c !== '.');
+        for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]);
+        mode = host.S_IFDIR;
+        continue;
+      }
+      mode = node.kind === NodeKind.Dir ? host.S_IFDIR | 0o555 : node.kind === NodeKind.File ? host.S_IFREG | 0o444 : host.S_IFLNK | 0o777;
+      if (!last && node.kind !== NodeKind.Dir) return -ENOTDIR;
+      if (last) {
+        if (mustDir && node.kind !== NodeKind.Dir) return -ENOTDIR;
+        return new Resolved(guest, m, m.rel(guest), mode, node);
+      }
       continue;
     }
-    const m = k.mounts.lookup(guest);
     if (startMount && m !== startMount) return -EXDEV;
     const rel = m.rel(guest);
     const r = m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;
@@ -179,5 +184,10 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
   const guest = '/' + cur.join('/');
   const m = k.mounts.lookup(guest);
   if (mustDir && (mode & host.S_IFMT) !== host.S_IFDIR) return -ENOTDIR;
+  if (m.proc) {
+    // the walk ended on a directory it entered ("/proc", "/proc/self/..")
+    const node = m.proc.lookup(t, m.rel(guest));
+    if (node) return new Resolved(guest, m, m.rel(guest), host.S_IFDIR | 0o555, node);
+  }
   return new Resolved(guest, m, m.rel(guest), mode);
 }

@@ -43,6 +43,7 @@ export function execveStop(k: Kernel, t: Task | undefined, tid: number, regs: nu
     return;
   }
   t.pendingExe = plan.exe;
+  t.pendingComm = undefined;
   const original = at ? regs[2] : regs[1];
   const unchanged = plan.argv === undefined && k.mem.path(tid, original) === plan.hostPath;
   k.strace?.event(tid, `${name}("${plan.exe}", ...)${unchanged ? '' : ` as "${plan.hostPath}"`}`);
@@ -50,6 +51,9 @@ export function execveStop(k: Kernel, t: Task | undefined, tid: number, regs: nu
     m.traceReply(tid, TA_CONTINUE, 0);
     return;
   }
+  // Linux names the task after the file the guest named, not the one we substituted
+  const named = k.mem.path(tid, original);
+  if (typeof named === 'string') t.pendingComm = named.slice(named.lastIndexOf('/') + 1);
   const written = writeBelowStack(k, tid, regs[7], plan.hostPath, plan.argv);
   if (typeof written === 'number') {
     m.traceReply(tid, TA_RETURN, written);
@@ -81,13 +85,14 @@ function planExec(k: Kernel, t: Task, regs: number[], at: boolean): Plan | numbe
   if (typeof r === 'number') return r;
   let argv: string[] | undefined;
   let argv0Changed = false;
+  const named = r; // the program as named: what the host runs when nothing needs rewriting
   let shown = p; // the path as binfmt_script passes it on
   for (let depth = 0; ; depth++) {
     if (r.isSymlink) return -E.ELOOP;
     if (r.isDir) return -E.EACCES;
     if ((r.mode & host.S_IFMT) !== host.S_IFREG) return -E.EACCES;
     const head = readHead(r);
-    if (typeof head === 'number') return { exe: r.guest, hostPath: r.mount.hostPath(r.guest), argv }; // let the host say why
+    if (typeof head === 'number') return { exe: r.guest, hostPath: r.mount.hostPath(r.guest), argv: argv0Changed ? argv : undefined }; // let the host say why
     if (head[0] === 0x23 && head[1] === 0x21 /* #! */) {
       if (depth >= 4) return -E.ELOOP;
       const line = scriptLine(head);
@@ -97,7 +102,8 @@ function planExec(k: Kernel, t: Task, regs: number[], at: boolean): Plan | numbe
       const next = walk(k, t, AT_FDCWD, line.interp, { follow: true });
       if (typeof next === 'number') return next;
       argv = [line.interp, ...(line.arg !== undefined ? [line.arg] : []), shown, ...current.slice(1)];
-      argv0Changed = true;
+      // When the host would find the same files by the same names, let it do binfmt_script itself
+      argv0Changed = argv0Changed || !sameOnHost(line.interp, next) || !sameOnHost(shown, r);
       shown = line.interp;
       r = next;
       continue;
@@ -105,16 +111,28 @@ function planExec(k: Kernel, t: Task, regs: number[], at: boolean): Plan | numbe
     const interp = elfInterpreter(r, head);
     if (typeof interp === 'number') return interp;
     const hostPath = r.mount.hostPath(r.guest);
-    if (interp === undefined) return { exe: r.guest, hostPath, argv: argv0Changed ? argv : undefined };
+    // the host finds the same file by the guest's own words: keep them (comm, AT_EXECFN)
+    const asNamed = { exe: r.guest, hostPath: sameOnHost(p, named) ? p : named.mount.hostPath(named.guest), argv: undefined };
+    if (interp === undefined) return argv0Changed ? { exe: r.guest, hostPath, argv } : asNamed;
     const loader = walk(k, t, AT_FDCWD, interp, { follow: true });
     if (typeof loader === 'number') return loader === -E.ENOENT ? -E.ENOENT : loader;
     const loaderHost = loader.mount.hostPath(loader.guest);
-    if (loaderHost === interp) return { exe: r.guest, hostPath, argv: argv0Changed ? argv : undefined };
+    if (loaderHost === interp || sameOnHost(interp, loader)) return argv0Changed ? { exe: r.guest, hostPath, argv } : asNamed;
     // The host would load its own interpreter: run the guest's as a program instead.
     const current = argv ?? readArgv(k, t.tid, argvAddr);
     if (typeof current === 'number') return current;
     return { exe: r.guest, hostPath: loaderHost, argv: [interp, '--argv0', current[0] ?? '', r.guest, ...current.slice(1)] };
   }
+}
+
+/** Does the host, resolving path itself, reach the same file the guest view resolved to? */
+function sameOnHost(path: string, r: Resolved): boolean {
+  if (path.charCodeAt(0) !== 47) return false;
+  if (host.fstatat(host.AT_FDCWD, path, 0) < 0) return false;
+  const dev = host.statDev();
+  const ino = host.statIno();
+  if (host.fstatat(host.AT_FDCWD, r.mount.hostPath(r.guest), 0) < 0) return false;
+  return host.statDev() === dev && host.statIno() === ino;
 }
 
 /** The first bytes of the file (enough for "#!" lines and the ELF program headers). */

@@ -13,9 +13,12 @@ import { inParent, openResolved, SAFE_RESOLVE } from '../fs/ops.js';
 import { HostFile, PathFile } from '../fd/hostfile.js';
 import {
   O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_CLOEXEC,
-  O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY,
+  O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY, O_NONBLOCK,
 } from '../fd/openfile.js';
 import { installLowest } from '../fd/install.js';
+import { ProcFile, ProcDir } from '../fd/procfile.js';
+import { NodeKind } from '../fs/procfs.js';
+import type { OpenFile } from '../fd/openfile.js';
 import { namespaceChanged } from '../fs/where.js';
 
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_EACCESS = 0x200;
@@ -41,6 +44,7 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   const r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW), allowMissing: creat, resolve });
   if (typeof r === 'number') return r;
   const acc = flags & O_ACCMODE;
+  if (r.node) return openProc(k, c, r, flags);
   let hostFd: number;
   let isDir = false;
   if (!r.exists) {
@@ -74,6 +78,23 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   const file = new HostFile(hostFd, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, r.mount, r.guest);
   file.isDirectory = isDir;
   return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
+}
+
+/** An open file for a procfs node (read-only; links only with O_PATH|O_NOFOLLOW). */
+export function procFile(r: Resolved, flags: number): OpenFile | number {
+  const node = r.node!;
+  if (node.kind === NodeKind.Dir) return new ProcDir(node.entries!, flags, r.guest);
+  if (node.kind === NodeKind.Link) return flags & O_PATH ? new ProcFile(Buffer.alloc(0), flags, r.guest) : -E.ELOOP;
+  if (flags & O_DIRECTORY) return -E.ENOTDIR;
+  return new ProcFile(node.content!(), flags, r.guest);
+}
+
+function openProc(k: Kernel, c: Call, r: Resolved, flags: number): number {
+  if ((flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH)) return r.node!.kind === NodeKind.Dir ? -E.EISDIR : -E.EACCES;
+  if (flags & O_CREAT && flags & O_EXCL) return -E.EEXIST;
+  const f = procFile(r, flags & (O_PATH | O_NONBLOCK | O_DIRECTORY));
+  if (typeof f === 'number') return f;
+  return installLowest(k, c, f, 0, (flags & O_CLOEXEC) !== 0);
 }
 
 function openat2(k: Kernel, c: Call): number {
@@ -122,6 +143,11 @@ function chdir(k: Kernel, c: Call): number {
   if (typeof p === 'number') return p;
   const r = walk(k, c.task, AT_FDCWD, p, { follow: true });
   if (typeof r === 'number') return r;
+  if (r.node) {
+    if (r.node.kind !== NodeKind.Dir) return -E.ENOTDIR;
+    c.task.fs.setDir(new ProcDir(r.node.entries!, O_PATH, r.guest));
+    return 0;
+  }
   const ok = searchable(r);
   if (ok < 0) return ok;
   const fd = openResolved(r, O_PATH | O_DIRECTORY);
@@ -231,6 +257,13 @@ function readlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, bufArg
   const r = walk(k, c.task, dirfd, p, { follow: false });
   if (typeof r === 'number') return r;
   if (!r.isSymlink) return -E.EINVAL;
+  if (r.node) {
+    const text = r.node.target!();
+    const n = Math.min(Buffer.byteLength(text, 'latin1'), size);
+    k.mem.buf.write(text, 0, n, 'latin1');
+    const w = k.mem.write(c.tid, c.ptr(bufArg), n);
+    return w < 0 ? w : n;
+  }
   const target = inParent(r, (fd, name) => {
     const s = host.readlinkat(fd, name);
     if (typeof s === 'number') return s;
@@ -250,6 +283,7 @@ function accessCore(k: Kernel, c: Call, dirfd: number, pathArg: number, mode: nu
   if (typeof p === 'number') return p;
   const r = walk(k, c.task, dirfd, p, { follow: !(flags & AT_SYMLINK_NOFOLLOW) });
   if (typeof r === 'number') return r;
+  if (r.node) return mode & 2 ? -E.EACCES : 0;
   const type = r.mode & host.S_IFMT;
   if (mode & 2 && r.mount.readOnly && (type === host.S_IFREG || type === host.S_IFDIR || type === host.S_IFLNK)) return -E.EROFS;
   return host.sys(NR.faccessat2, r.mount.rootFd, host.putPath(host.PATH1, r.rel), mode, host.AT_SYMLINK_NOFOLLOW | (flags & AT_EACCESS));
@@ -346,6 +380,14 @@ function statfs(k: Kernel, c: Call): number {
   return w < 0 ? w : 0;
 }
 
+function getdents64(k: Kernel, c: Call): number {
+  const f = c.task.files.get(c.fd(0));
+  if (!f) return -E.EBADF;
+  if (f.native) return CONTINUE;
+  if (f instanceof ProcDir) return f.getdents(k, c.task, c.ptr(1), c.u32(2));
+  return -E.ENOTDIR;
+}
+
 export const fsFamily: Family = {
   open: (k, c) => openCore(k, c, AT_FDCWD, c.ptr(0), c.int(1), c.u32(2), 0),
   openat: (k, c) => openCore(k, c, c.fd(0), c.ptr(1), c.int(2), c.u32(3), 0),
@@ -390,7 +432,7 @@ export const fsFamily: Family = {
   fadvise64: nativeFd(-E.ESPIPE),
   readahead: nativeFd(-E.EINVAL),
   flock: nativeFd(0),
-  getdents64: nativeFd(-E.ENOTDIR),
+  getdents64: getdents64,
   getdents: nativeFd(-E.ENOTDIR),
   fstatfs: nativeFd(-E.EINVAL),
   statfs,

@@ -143,6 +143,17 @@ const NATIVE_PRCTL = new Set([
 
 function prctl(k: Kernel, c: Call): number {
   const op = c.int(0);
+  if (op === PR_SET_NAME) {
+    const name = k.mem.string(c.tid, c.ptr(1), 16);
+    if (typeof name === 'number' && name !== -E.ENAMETOOLONG) return name;
+    if (typeof name === 'string') c.task.comm = name;
+    else {
+      const r = k.mem.read(c.tid, c.ptr(1), 15);
+      if (r < 0) return r;
+      c.task.comm = k.mem.buf.toString('latin1', 0, 15);
+    }
+    return CONTINUE;
+  }
   if (NATIVE_PRCTL.has(op)) return CONTINUE;
   if (op === PR_SET_SECCOMP) return CONTINUE; // a guest may stack its own filters
   return -E.EINVAL;

@@ -18,8 +18,8 @@ function transfer(k: Kernel, c: Call, f: OpenFile | undefined, write: boolean, p
   if (write ? !f.writable : !f.readable) return -EBADF;
   if (f.native) return CONTINUE;
   if (typeof iov === 'number') return iov;
-  if (positional) return -ESPIPE;
   if (f.isDirectory) return -EISDIR;
+  if (positional) return write ? -ESPIPE : f.pread(k, c.task, c.slot, iov, c.i64(3));
   const t = c.task;
   const slot = c.slot;
   const r = write ? f.write(k, t, slot, iov) : f.read(k, t, slot, iov);
@@ -32,7 +32,6 @@ function transfer(k: Kernel, c: Call, f: OpenFile | undefined, write: boolean, p
 
 function single(k: Kernel, c: Call, write: boolean, positional: boolean): number {
   const f = c.task.files.get(c.fd(0));
-  if (positional && c.i64(3) < 0 && f && !f.native) return -EINVAL;
   return transfer(k, c, f, write, positional, k.mem.single(c.ptr(1), c.ptr(2)));
 }
 

@@ -11,6 +11,9 @@ import { walk, AT_FDCWD } from '../fs/path.js';
 import { openResolved } from '../fs/ops.js';
 import type { OpenFile } from '../fd/openfile.js';
 import { writeSyntheticStat, writeSyntheticStatx } from '../abi/stat.js';
+import { procFile } from './fs.js';
+import { NodeKind } from '../fs/procfs.js';
+import { O_PATH } from '../fd/openfile.js';
 
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000;
 const AT_STATX_SYNC_TYPE = 0x6000;
@@ -32,6 +35,10 @@ function target(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: numb
   }
   const r = walk(k, t, dirfd, p === '' ? '.' : p, { follow: !(flags & AT_SYMLINK_NOFOLLOW) });
   if (typeof r === 'number') return r;
+  if (r.node) {
+    const f = procFile(r, r.node.kind === NodeKind.Link ? O_PATH : 0);
+    return typeof f === 'number' ? f : { file: f };
+  }
   const fd = openResolved(r, host.O_PATH | host.O_NOFOLLOW);
   return fd < 0 ? fd : { hostFd: fd };
 }

@@ -1,0 +1,99 @@
+// Open files of procfs: a regular file whose text is generated at open (reads, preads and seeks
+// work on that snapshot, as most of Linux's seq_files behave for a reader), and a directory
+// whose entries getdents64 lists.
+import { OpenFile, O_RDONLY, type IoVec } from './openfile.js';
+import type { Kernel } from '../kernel.js';
+import type { Task } from '../task.js';
+import { EINVAL, EISDIR, ENOTDIR } from '../errno.js';
+import { placeholder } from './hostfile.js';
+
+const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
+
+export class ProcFile extends OpenFile {
+  readonly native = false;
+  readonly hostFd = placeholder();
+  pos = 0;
+  constructor(
+    private readonly data: Buffer,
+    flags: number,
+    guestPath: string,
+  ) {
+    super((flags & ~3) | O_RDONLY);
+    this.guestPath = guestPath;
+  }
+
+  private copyOut(k: Kernel, t: Task, iov: IoVec, at: number): number {
+    const n = Math.max(0, Math.min(iov.total, this.data.length - at));
+    if (n === 0) return 0;
+    return k.mem.scatter(t.tid, iov, this.data, at, n);
+  }
+
+  override read(k: Kernel, t: Task, _slot: number, iov: IoVec): number {
+    const n = this.copyOut(k, t, iov, this.pos);
+    if (n > 0) this.pos += n;
+    return n;
+  }
+
+  override pread(k: Kernel, t: Task, _slot: number, iov: IoVec, offset: number): number {
+    return this.copyOut(k, t, iov, offset);
+  }
+
+  override seek(offset: number, whence: number): number {
+    const base = whence === SEEK_SET ? 0 : whence === SEEK_CUR ? this.pos : whence === SEEK_END ? this.data.length : NaN;
+    if (Number.isNaN(base) || base + offset < 0) return -EINVAL;
+    this.pos = base + offset;
+    return this.pos;
+  }
+
+  getdents(): number {
+    return -ENOTDIR;
+  }
+}
+
+export class ProcDir extends OpenFile {
+  readonly native = false;
+  readonly hostFd = placeholder();
+  private index = 0;
+  constructor(
+    private readonly entries: () => string[],
+    flags: number,
+    guestPath: string,
+  ) {
+    super((flags & ~3) | O_RDONLY);
+    this.guestPath = guestPath;
+    this.isDirectory = true;
+  }
+
+  override read(): number {
+    return -EISDIR;
+  }
+
+  override seek(offset: number, whence: number): number {
+    if (whence !== SEEK_SET || offset < 0) return -EINVAL;
+    this.index = offset;
+    return offset;
+  }
+
+  /** linux_dirent64 records into the guest buffer: bytes written, 0 at the end, -EINVAL if none fits. */
+  getdents(k: Kernel, t: Task, addr: number, size: number): number {
+    const names = ['.', '..', ...this.entries()];
+    const out = Buffer.alloc(Math.min(size, 65536));
+    let used = 0;
+    while (this.index < names.length) {
+      const name = names[this.index];
+      const reclen = (19 + Buffer.byteLength(name, 'latin1') + 1 + 7) & ~7;
+      if (used + reclen > out.length) break;
+      out.writeBigUInt64LE(BigInt(1000 + this.index), used); // d_ino
+      out.writeBigInt64LE(BigInt(this.index + 1), used + 8); // d_off
+      out.writeUInt16LE(reclen, used + 16);
+      out[used + 18] = /^\d+$/.test(name) || name === '.' || name === '..' || name === 'fd' || name === 'task' ? 4 /* DT_DIR */ : 8; /* DT_REG */
+      out.write(name, used + 19, 'latin1');
+      out.fill(0, used + 19 + Buffer.byteLength(name, 'latin1'), used + reclen);
+      used += reclen;
+      this.index++;
+    }
+    if (used === 0 && this.index < names.length) return -EINVAL;
+    const w = k.mem.writeFrom(t.tid, addr, out, 0, used);
+    return w < 0 ? w : used;
+  }
+}
