@@ -112,7 +112,7 @@ void DrainAll(napi_env rawEnv) {
       r[0] = AllocSlot(req.id);
       r[1] = req.pid;
       r[2] = (uint32_t)req.data.nr;
-      r[3] = 0;
+      r[3] = (uint32_t)req.id;  // ids are sequential: a gap is a notification withdrawn unseen
       for (int i = 0; i < 6; i++) {
         r[4 + 2 * i] = (uint32_t)req.data.args[i];
         r[5 + 2 * i] = (uint32_t)(req.data.args[i] >> 32);

@@ -11,6 +11,8 @@ const TWO32 = 4294967296;
 
 export class Call {
   slot = 0;
+  /** Low 32 bits of the seccomp notification id (sequential per listener). */
+  id = 0;
   tid = 0;
   nr = 0;
   readonly lo = new Uint32Array(6);
@@ -42,6 +44,7 @@ export class Call {
     this.slot = rec[at];
     this.tid = rec[at + 1];
     this.nr = rec[at + 2];
+    this.id = rec[at + 3];
     for (let i = 0; i < 6; i++) {
       this.lo[i] = rec[at + 4 + 2 * i];
       this.hi[i] = rec[at + 5 + 2 * i];

@@ -10,7 +10,7 @@ import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
 import { walkFrom } from './fs/path.js';
 import { ProcFs } from './fs/procfs.js';
 import { openResolved } from './fs/ops.js';
-import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE } from './task.js';
+import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE, type Commit } from './task.js';
 import * as host from '../host/sys.js';
 import { NR } from './abi/sysnames.js';
 import { Waiter, type WaitQueue } from './wait.js';
@@ -38,6 +38,9 @@ export interface KernelConfig {
   /** Where --strace lines go; no tracing when absent. */
   straceWriter?: (line: string) => void;
 }
+
+/** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK */
+const RESTART_CODES = [-512, -513, -514, -516];
 
 export const CLONE_VM = 0x100;
 export const CLONE_FS = 0x200;
@@ -162,11 +165,48 @@ export class Kernel {
     const t = this.tasks.get(tid);
     if (!t) return;
     if (t.parked) this.cancelParked(t);
-    // regs: [orig_rax, rax] of the interrupted syscall. When rax is -ERESTART* and it was the
-    // call we answered last, our answer may have been dropped by the host (a signal between our
-    // SEND and the thread's wake-up) -- or a newer call was withdrawn before we received it; the
-    // two cannot be told apart here, so nothing is undone yet (see the closing note).
-    void regs;
+    // regs: [orig_rax, rax] of the interrupted syscall. When rax is -ERESTART* and it is the
+    // kind of call we answered last, either the host dropped our answer (a signal between our
+    // SEND and the thread's wake-up: seccomp_do_user_notification does not look at the reply
+    // once interrupted) or a newer call was withdrawn before we received it. The thread's next
+    // notification tells which (see verdict).
+    const c = t.lastCommit;
+    t.lastCommit = undefined;
+    if (c && regs && regs[0] === c.call.nr && RESTART_CODES.includes(regs[1])) t.suspect = c;
+  }
+
+  /** Ids of notifications received lately (a missing one was withdrawn before we saw it). */
+  private readonly received = new Set<number>();
+  private receivedLow = 0;
+
+  /**
+   * t's answer to s may have been dropped. If no notification id between s and this call is
+   * missing, the thread made no other call in between: the answer was dropped, so its effect
+   * is undone (or, when that is too late, the restarted call is answered from memory: true).
+   */
+  private verdict(t: Task, s: Commit, c: Call): boolean {
+    t.suspect = undefined;
+    const span = (c.id - s.id) >>> 0;
+    if (span === 0 || span > 100000) return false;
+    for (let i = 1; i < span; i++) if (!this.received.has((s.id + i) >>> 0)) return false; // withdrawn: it was received
+    if (s.undo()) return false;
+    if (s.call.matches(c)) {
+      this.strace?.enter(c);
+      this.finish(c, s.call.result);
+      return true;
+    }
+    return false;
+  }
+
+  private currentTask: Task | undefined;
+  private currentId = 0;
+  private currentCall: { nr: number; lo: Uint32Array; hi: Uint32Array } | undefined;
+
+  /** Record how to undo what the current syscall's answer (result) committed. */
+  commit(result: number, undo: () => boolean): void {
+    if (this.currentTask && this.currentCall) {
+      this.currentTask.lastCommit = { id: this.currentId, call: new Undelivered(this.currentCall, result), undo };
+    }
   }
 
   traceStop(tid: number, regs: number[]): void {
@@ -199,10 +239,19 @@ export class Kernel {
     this.strace?.interrupted(t.tid, w.nr);
   }
 
+  private pruneReceived(latest: number): void {
+    const keep = [...this.received].filter((id) => ((latest - id) >>> 0) < 100000);
+    this.received.clear();
+    for (const id of keep) this.received.add(id);
+    void this.receivedLow;
+  }
+
   // ---- notifications ----------------------------------------------------------------------
 
   handleRecords(rec: Uint32Array, n: number, words: number): void {
     const c = this.call;
+    for (let i = 0; i < n; i++) this.received.add(rec[i * words + 3]);
+    if (this.received.size > 200000) this.pruneReceived(rec[3]);
     for (let i = 0; i < n; i++) {
       c.load(rec, i * words);
       this.dispatch(c);
@@ -219,6 +268,11 @@ export class Kernel {
     }
     // A thread makes one syscall at a time: a new one means the parked one was interrupted.
     if (t.parked) this.cancelParked(t);
+    if (t.suspect && this.verdict(t, t.suspect, c)) return;
+    t.lastCommit = undefined; // the previous answer arrived: this call came after it
+    this.currentTask = t;
+    this.currentId = c.id;
+    this.currentCall = c;
     c.task = t;
     if (t.undelivered !== undefined) {
       const u = t.undelivered;
@@ -266,7 +320,8 @@ export class Kernel {
       this.strace?.delivering(c.slot, r);
       // A signal cut the guest off before our answer: it will restart the call, which must not
       // be done twice (mkdir, rename, chdir ...). Remember the result for that restart.
-      if (this.machine.respond(c.slot, r) === -ENOENT) c.task.undelivered = new Undelivered(c, r);
+      // (A failure changed nothing: the restarted call may simply run again.)
+      if (this.machine.respond(c.slot, r) === -ENOENT && r >= 0) c.task.undelivered = new Undelivered(c, r);
       this.strace?.exit(c.tid, c.nr, r);
     }
   }
@@ -293,6 +348,8 @@ export class Kernel {
    */
   block(c: Call, queues: WaitQueue[], attempt: () => number, timeoutMs?: number, onTimeout: number | (() => number) = -ETIMEDOUT): Waiter {
     const t = c.task;
+    const call = { nr: c.nr, lo: c.lo.slice(), hi: c.hi.slice() };
+    const id = c.id;
     const slot = c.slot;
     const nr = c.nr;
     const tid = c.tid;
@@ -302,6 +359,9 @@ export class Kernel {
       nr,
       () => {
         let r: number;
+        this.currentTask = t;
+        this.currentId = id;
+        this.currentCall = call;
         try {
           r = attempt();
         } catch (e) {

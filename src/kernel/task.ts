@@ -77,9 +77,24 @@ export class Undelivered {
   }
 }
 
+export interface Commit {
+  /** Notification id of the answered call. */
+  id: number;
+  call: Undelivered;
+  /** Take the effect back; false when no longer possible. */
+  undo: () => boolean;
+}
+
 export class Task {
   /** The syscall this task is parked in, answered later by a wait queue or timer. */
   parked: Waiter | undefined;
+  /**
+   * What the last answered syscall committed, and how to take it back: a signal that reaches
+   * the thread between our answer and its wake-up makes the host drop the answer (see
+   * Kernel.signalled). suspect is set when that may have happened.
+   */
+  lastCommit: Commit | undefined;
+  suspect: Commit | undefined;
   /** The last result a signal kept from the guest, replayed if it restarts that same call. */
   undelivered: Undelivered | undefined;
   /** Guest path of a program this task is exec'ing, recorded at the execve stop. */

@@ -94,3 +94,28 @@ test('a full pipe blocks small writes and takes part of a large one', (t) => {
   t.is(g.sys('read', r, buf, 5000), 5000);
   t.is(g.sys('write', w, big, 10), 10);
 });
+
+test('a read whose answer the host dropped (signal after our answer) leaves its bytes in the pipe', (t) => {
+  const g = guest();
+  const [r, w] = pipe(g);
+  t.is(g.sys('write', w, g.bytes('once'), 4), 4);
+  const buf = g.alloc(16);
+  t.is(g.sys('read', r, buf, 16), 4);
+  // the thread stops for a signal with read(2) interrupted: rax = -ERESTARTSYS
+  g.kernel.signalled(g.pid, 17, [0, -512]);
+  // its next call (no notification missing in between) is the restarted read: same bytes again
+  t.is(g.sys('read', r, buf, 16), 4);
+  t.is(g.read(buf, 4), 'once');
+});
+
+test('a read interrupted before we ever saw it does not undo the previous one', (t) => {
+  const g = guest();
+  const [r, w] = pipe(g);
+  t.is(g.sys('write', w, g.bytes('abcd'), 4), 4);
+  const buf = g.alloc(16);
+  t.is(g.sys('read', r, buf, 2), 2);
+  g.kernel.signalled(g.pid, 17, [0, -512]);
+  g.skipNotification(); // the interrupted read was withdrawn before we received it
+  t.is(g.sys('read', r, buf, 16), 2);
+  t.is(g.read(buf, 2), 'cd');
+});

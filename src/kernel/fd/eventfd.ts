@@ -45,6 +45,11 @@ export class EventFd extends OpenFile {
     if (n < 0) return n;
     if (k.deliver(slot, 8)) {
       this.count -= v;
+      k.commit(8, () => {
+        this.count += v;
+        this.waitQueue.notify(POLLIN | POLLRDNORM);
+        return true;
+      });
       this.waitQueue.notify(POLLOUT | POLLWRNORM);
     }
     return ANSWERED;

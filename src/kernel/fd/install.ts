@@ -5,14 +5,20 @@ import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
 import type { OpenFile } from './openfile.js';
 import { ANSWERED } from '../call.js';
-import { ENOENT } from '../errno.js';
+import { ENOENT, ESRCH } from '../errno.js';
+
+/** ADDFD failed because the guest thread stopped waiting (ENOENT), or a signal cut it off while
+ * it installed the descriptor (ESRCH): the call is dead and will be restarted, not failed. */
+export function interrupted(r: number): boolean {
+  return r === -ENOENT || r === -ESRCH;
+}
 
 /** Install file at fd (replacing what is there) and answer the syscall with fd. */
 export function installAt(k: Kernel, c: Call, file: OpenFile, fd: number, cloexec: boolean): number {
   const r = k.machine.addFd(c.slot, file.hostFd, fd, cloexec, true);
   if (r < 0) {
     dropIfUnused(file);
-    return r === -ENOENT ? ANSWERED : r;
+    return interrupted(r) ? ANSWERED : r;
   }
   c.task.files.install(fd, file, cloexec);
   k.lastAnswer = fd;

@@ -56,6 +56,18 @@ export class Pipe {
     return copied;
   }
 
+  /** Put bytes taken by consume back at the front (a read whose answer was dropped). */
+  unconsume(data: Buffer): void {
+    if (data.length === 0) return;
+    if (this.head > 0) {
+      this.chunks[0] = this.chunks[0].subarray(this.head);
+      this.head = 0;
+    }
+    this.chunks.unshift(data);
+    this.size += data.length;
+    this.readQueue.notify(POLLIN | POLLRDNORM);
+  }
+
   /** Remove n bytes from the front; returns them (for unconsume). */
   consume(n: number): Buffer {
     const taken: Buffer[] = [];
@@ -135,7 +147,11 @@ export class PipeEnd extends OpenFile {
     const n = p.peekTo(k, t.tid, iov, Math.min(iov.total, p.size));
     if (n < 0) return n;
     if (k.deliver(slot, n)) {
-      p.consume(n);
+      const taken = p.consume(n);
+      k.commit(n, () => {
+        p.unconsume(taken);
+        return true;
+      });
       p.writeQueue.notify(POLLOUT | POLLWRNORM);
     }
     return ANSWERED;
@@ -153,8 +169,12 @@ export class PipeEnd extends OpenFile {
     const data = k.mem.gather(t.tid, iov, space);
     if (typeof data === 'number') return data;
     p.append(data);
-    if (k.deliver(slot, data.length)) p.readQueue.notify(POLLIN | POLLRDNORM);
-    else p.unappend(data);
+    if (k.deliver(slot, data.length)) {
+      k.commit(data.length, () => p.unappend(data));
+      p.readQueue.notify(POLLIN | POLLRDNORM);
+    } else {
+      p.unappend(data);
+    }
     return ANSWERED;
   }
 

@@ -90,7 +90,14 @@ export class TimerFd extends OpenFile {
     this.buf.writeBigUInt64LE(v);
     const n = k.mem.scatter(t.tid, iov, this.buf, 0, 8);
     if (n < 0) return n;
-    if (k.deliver(slot, 8)) this.ticks -= v;
+    if (k.deliver(slot, 8)) {
+      this.ticks -= v;
+      k.commit(8, () => {
+        this.ticks += v;
+        this.waitQueue.notify(POLLIN | POLLRDNORM);
+        return true;
+      });
+    }
     return ANSWERED;
   }
 

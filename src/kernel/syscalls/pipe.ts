@@ -3,10 +3,10 @@ import type { Family } from './types.js';
 import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
 import { ANSWERED } from '../call.js';
-import { EINVAL, EMFILE, ENOENT } from '../errno.js';
+import { EINVAL, EMFILE } from '../errno.js';
 import { Pipe, PipeEnd } from '../fd/pipe.js';
 import { O_CLOEXEC, O_NONBLOCK, O_DIRECT } from '../fd/openfile.js';
-import { installQuiet, dropIfUnused } from '../fd/install.js';
+import { installQuiet, dropIfUnused, interrupted } from '../fd/install.js';
 
 function pipe2(k: Kernel, c: Call, flags: number): number {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
@@ -30,7 +30,7 @@ function pipe2(k: Kernel, c: Call, flags: number): number {
     if (t.files.get(rfd) === r) t.files.close(rfd);
     dropIfUnused(r);
     dropIfUnused(wr);
-    return res === -ENOENT ? ANSWERED : res;
+    return interrupted(res) ? ANSWERED : res;
   }
   if (!k.deliver(c.slot, 0)) {
     t.files.close(rfd);
