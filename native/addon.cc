@@ -96,42 +96,44 @@ static Napi::Value Close(const Napi::CallbackInfo &info) {
 
 static uint64_t U64(const Napi::Value &v) { return (uint64_t)v.As<Napi::Number>().Int64Value(); }
 
-// readMem(pid, addr, u8, off, len) -> bytes read (may be short at a fault), or -errno
-static Napi::Value ReadMem(const Napi::CallbackInfo &info) {
-  pid_t pid = info[0].As<Napi::Number>().Int32Value();
-  uint64_t addr = U64(info[1]);
+// The arguments every memory call takes: (pid, addr, u8, off, len); false if off+len overflows u8.
+struct MemArgs {
+  pid_t pid;
+  uint64_t addr;
+  uint8_t *data;
+  size_t len;
+};
+static bool ParseMem(const Napi::CallbackInfo &info, MemArgs &m) {
+  m.pid = info[0].As<Napi::Number>().Int32Value();
+  m.addr = U64(info[1]);
   Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
   size_t off = info[3].As<Napi::Number>().Uint32Value();
-  size_t len = info[4].As<Napi::Number>().Uint32Value();
-  if (off + len > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
-  iovec local = {buf.Data() + off, len}, remote = {(void *)addr, len};
-  ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-  return Napi::Number::New(info.Env(), n < 0 ? -errno : (double)n);
+  m.len = info[4].As<Napi::Number>().Uint32Value();
+  m.data = buf.Data() + off;
+  return off + m.len <= buf.ByteLength();
 }
 
-static Napi::Value WriteMem(const Napi::CallbackInfo &info) {
-  pid_t pid = info[0].As<Napi::Number>().Int32Value();
-  uint64_t addr = U64(info[1]);
-  Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
-  size_t off = info[3].As<Napi::Number>().Uint32Value();
-  size_t len = info[4].As<Napi::Number>().Uint32Value();
-  if (off + len > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
-  iovec local = {buf.Data() + off, len}, remote = {(void *)addr, len};
-  ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+// readMem/writeMem(pid, addr, u8, off, len) -> bytes copied (short at a fault), or -errno
+static Napi::Value Transfer(const Napi::CallbackInfo &info, bool write) {
+  MemArgs m;
+  if (!ParseMem(info, m)) return Napi::Number::New(info.Env(), -EINVAL);
+  iovec local = {m.data, m.len}, remote = {(void *)m.addr, m.len};
+  ssize_t n = write ? process_vm_writev(m.pid, &local, 1, &remote, 1, 0) : process_vm_readv(m.pid, &local, 1, &remote, 1, 0);
   return Napi::Number::New(info.Env(), n < 0 ? -errno : (double)n);
 }
+static Napi::Value ReadMem(const Napi::CallbackInfo &info) { return Transfer(info, false); }
+static Napi::Value WriteMem(const Napi::CallbackInfo &info) { return Transfer(info, true); }
 
 // readString(pid, addr, u8, off, max) -> length without the NUL, -EFAULT, or -ENAMETOOLONG when
 // no NUL is found within max bytes. Reads page by page so a string that ends just before an
 // unmapped page is still read.
 static Napi::Value ReadString(const Napi::CallbackInfo &info) {
-  pid_t pid = info[0].As<Napi::Number>().Int32Value();
-  uint64_t addr = U64(info[1]);
-  Napi::Uint8Array buf = info[2].As<Napi::Uint8Array>();
-  size_t off = info[3].As<Napi::Number>().Uint32Value();
-  size_t max = info[4].As<Napi::Number>().Uint32Value();
-  if (off + max > buf.ByteLength()) return Napi::Number::New(info.Env(), -EINVAL);
-  uint8_t *dst = buf.Data() + off;
+  MemArgs m;
+  if (!ParseMem(info, m)) return Napi::Number::New(info.Env(), -EINVAL);
+  pid_t pid = m.pid;
+  uint64_t addr = m.addr;
+  size_t max = m.len;
+  uint8_t *dst = m.data;
   size_t got = 0;
   while (got < max) {
     uint64_t a = addr + got;
