@@ -9,6 +9,10 @@
 
 #include "common.h"
 
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 namespace starry {
 
 [[noreturn]] void ChildMain(const LaunchParams &p, char *const *argv, char *const *envp,
@@ -38,7 +42,12 @@ namespace starry {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) _exit(125);
   // The listener is created close-on-exec at the lowest free number (3); the tracer takes it
   // with pidfd_getfd at the TRACE stop of the execve below.
-  long lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+  // WAIT_KILLABLE_RECV: once we have received a notification, only a fatal signal may cut the
+  // thread's wait short. Otherwise a signal arriving as we answer makes the host drop the
+  // answer (the call then fails with EINTR or runs twice); the kernel interrupts parked calls
+  // itself when a signal is pending (Kernel.kickParked).
+  long lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, prog);
   if (lfd != 3) _exit(125);
   execve(p.path.c_str(), argv, envp);
   _exit(127);

@@ -93,6 +93,24 @@ static void OnSeccompStop(pid_t tid) {
   }
 }
 
+// Calls that may wait in Linux (and in the Starry kernel), which a signal may end with EINTR.
+static bool MayBlock(long nr) {
+  switch (nr) {
+    case SYS_read: case SYS_write: case SYS_readv: case SYS_writev: case SYS_pread64:
+    case SYS_pwrite64: case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
+    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait:
+    case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_wait4: case SYS_waitid: case SYS_accept:
+    case SYS_accept4: case SYS_connect: case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
+    case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg: case SYS_futex: case SYS_futex_waitv:
+    case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_pause: case SYS_rt_sigsuspend:
+    case SYS_rt_sigtimedwait: case SYS_flock: case SYS_msgrcv: case SYS_msgsnd: case SYS_semop:
+    case SYS_semtimedop: case SYS_sendfile: case SYS_splice: case SYS_tee: case SYS_copy_file_range:
+      return true;
+    default:
+      return false;
+  }
+}
+
 static uint64_t CloneFlags(pid_t tid, const user_regs_struct &regs) {
   switch (regs.orig_rax) {
     case SYS_clone: return regs.rdi;
@@ -238,6 +256,13 @@ void TracerMain() {
           // The interrupted syscall, if any (rax = -ERESTART*): its answer may have been lost
           user_regs_struct regs;
           if (ptrace(PTRACE_GETREGS, t, 0, &regs) == 0) {
+            // A signal that arrives while a notification waits to be received interrupts the
+            // wait with -ERESTARTSYS: a handler without SA_RESTART would make fork or close fail
+            // with EINTR, which Linux never does for calls that do not block. Those restart.
+            if ((long long)regs.rax == -512 && !MayBlock((long)regs.orig_rax)) {
+              regs.rax = (unsigned long long)-513;  // -ERESTARTNOINTR
+              ptrace(PTRACE_SETREGS, t, 0, &regs);
+            }
             ev.regs[0] = regs.orig_rax;
             ev.regs[1] = regs.rax;
           }

@@ -30,3 +30,15 @@ export function signalState(tid: number, sig: number): SignalState {
   const disposition = bit(field('SigIgn'), sig) ? Disposition.Ignored : bit(field('SigCgt'), sig) ? Disposition.Caught : Disposition.Default;
   return { disposition, blocked: bit(field('SigBlk'), sig) };
 }
+
+/** Whether tid has a signal pending that it does not block (so it would be interrupted). */
+export function hasUnblockedSignal(tid: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${tid}/status`, 'latin1');
+  } catch {
+    return false;
+  }
+  const field = (name: string) => BigInt('0x' + (new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1] ?? '0'));
+  return ((field('SigPnd') | field('ShdPnd')) & ~field('SigBlk')) !== 0n;
+}

@@ -20,7 +20,7 @@ import { SYSCALL_NAMES } from './abi/sysnames.js';
 import { EAGAIN, EINTR, EIO, ENOENT, ENOSYS, EPERM, ETIMEDOUT } from './errno.js';
 import { execveStop } from './syscalls/exec.js';
 import { Strace } from './strace.js';
-import { signalState, Disposition, type SignalState } from '../host/procstatus.js';
+import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
   warn(obj: object, msg: string): void;
@@ -154,6 +154,8 @@ export class Kernel {
     this.removeTask(t);
     if (g.threads.size === 0) {
       g.exitStatus = status;
+      // SIGCHLD is on its way to the parent: let its parked threads see it
+      if (g.parent) for (const pt of g.parent.threads.values()) if (pt.parked && this.pendingSignal(pt.tid)) this.kick(pt);
       this.groups.delete(g.tgid);
       g.parent?.children.delete(g);
       if (g === this.init) this.onInitExit?.(status);
@@ -391,7 +393,40 @@ export class Kernel {
       w.timer = this.timers.at(nowMs() + timeoutMs, () => w.end(typeof onTimeout === 'function' ? onTimeout() : onTimeout));
     }
     t.parked = w;
+    this.watchSignals();
     return w;
+  }
+
+  /** How the kernel learns that a signal waits for a parked thread (the host's /proc). */
+  pendingSignal: (tid: number) => boolean = hasUnblockedSignal;
+  private signalWatch: NodeJS.Timeout | undefined;
+
+  /**
+   * Parked threads wait uninterruptibly in the host (WAIT_KILLABLE_RECV), so the kernel itself
+   * ends their wait when a signal is pending for them: a look every 10 ms while any is parked,
+   * and at once where it knows a signal was sent (a child's exit).
+   */
+  private watchSignals(): void {
+    if (this.signalWatch) return;
+    this.signalWatch = setInterval(() => {
+      let any = false;
+      for (const t of this.tasks.values()) {
+        if (!t.parked) continue;
+        any = true;
+        if (this.pendingSignal(t.tid)) this.kick(t);
+      }
+      if (!any) {
+        clearInterval(this.signalWatch);
+        this.signalWatch = undefined;
+      }
+    }, 10);
+    this.signalWatch.unref();
+  }
+
+  /** End t's parked syscall so that a pending signal is handled (see Waiter.restartCode). */
+  kick(t: Task): void {
+    const w = t.parked;
+    if (w) w.end(w.restartCode);
   }
 
   /**
@@ -418,6 +453,8 @@ export class Kernel {
 
   /** Release every task's files and every timer (the sandbox or a test is over). */
   shutdown(): void {
+    if (this.signalWatch) clearInterval(this.signalWatch);
+    this.signalWatch = undefined;
     for (const t of [...this.tasks.values()]) this.removeTask(t);
     this.groups.clear();
     this.timers.clear();

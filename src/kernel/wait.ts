@@ -55,6 +55,12 @@ export class Waiter implements Wakeable {
   done = false;
   /** Called when the waiter leaves (answered, timed out or cancelled): release watches. */
   onDetach: (() => void) | undefined;
+  /**
+   * The answer when a signal must interrupt the wait: -ERESTARTSYS (restarted after a handler
+   * with SA_RESTART, else EINTR) or -ERESTARTNOHAND for calls Linux never restarts after a
+   * handler (poll, select, epoll_wait). With no handler the host restarts either transparently.
+   */
+  restartCode = -512;
 
   constructor(
     readonly task: Task,

@@ -95,6 +95,7 @@ export class Guest {
     this.kernel = new Kernel(this.machine, { mounts, cwd, hostname: 'unit', log: this.log });
     // dispositions as if every signal had its default action (no host thread to ask)
     this.kernel.signalState = () => ({ disposition: 0, blocked: false });
+    this.kernel.pendingSignal = () => false;
     this.kernel.spawned(this.pid);
   }
 

@@ -89,7 +89,8 @@ function waitCore(k: Kernel, c: Call, timeoutMs: number): number {
   void slot;
   const r = attempt();
   if (r !== -E.EAGAIN || timeoutMs <= 0) return r === -E.EAGAIN ? 0 : r;
-  k.block(c, [ep.waitQueue], attempt, timeoutMs === Infinity ? undefined : timeoutMs, 0);
+  const w = k.block(c, [ep.waitQueue], attempt, timeoutMs === Infinity ? undefined : timeoutMs, 0);
+  w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
   return BLOCKED;
 }
 

@@ -111,12 +111,13 @@ function pollCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number): number
   const n = scanPoll(t, ps);
   if (n > 0 || timeoutMs <= 0) return finish(n);
   const queues = pollQueues(t, ps.fds, (i) => ps.events[i]);
-  k.block(c, queues, () => {
+  const w = k.block(c, queues, () => {
     const m = scanPoll(t, ps);
     if (m > 0) return finish(m);
     pollQueues(t, ps.fds, (i) => ps.events[i]); // re-arm host watches
     return -E.EAGAIN;
   }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0));
+  w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
   return BLOCKED;
 }
 
@@ -192,12 +193,13 @@ function selectCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, usec:
   const ready = scan();
   if (ready > 0 || timeoutMs <= 0) return finish(ready);
   const queues = pollQueues(t, fds, events);
-  k.block(c, queues, () => {
+  const w = k.block(c, queues, () => {
     const m = scan();
     if (m > 0) return finish(m);
     pollQueues(t, fds, events);
     return -E.EAGAIN;
   }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0));
+  w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
   return BLOCKED;
 }
 
