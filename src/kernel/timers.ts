@@ -1,6 +1,5 @@
 // One timer heap for every deadline in the kernel (poll timeouts, timerfds, ...): a binary
 // min-heap ordered by monotonic deadline, driven by a single Node timer for the earliest.
-import { performance } from 'node:perf_hooks';
 
 export interface TimerHandle {
   deadline: number;
@@ -8,13 +7,10 @@ export interface TimerHandle {
   index: number; // position in the heap, -1 when not scheduled
 }
 
-// performance.now() is monotonic but starts at our own start; CLOCK_MONOTONIC (what guests read
-// and pass as absolute times) starts at boot. process.hrtime is CLOCK_MONOTONIC.
-const monotonicBase = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-
-/** Milliseconds on CLOCK_MONOTONIC, the guests' monotonic clock. */
+/** Milliseconds on CLOCK_MONOTONIC, the guests' monotonic clock (process.hrtime reads it). */
 export function nowMs(): number {
-  return performance.now() + monotonicBase;
+  const [sec, ns] = process.hrtime();
+  return sec * 1000 + ns / 1e6;
 }
 
 export class TimerQueue {
