@@ -388,7 +388,9 @@ export class Kernel {
       q.add(w);
       w.queues.push(q);
     }
+    w.call = { nr: c.nr, lo: c.lo.slice(), hi: c.hi.slice() };
     if (timeoutMs !== undefined) {
+      w.deadline = nowMs() + timeoutMs;
       w.timers = this.timers;
       w.timer = this.timers.at(nowMs() + timeoutMs, () => w.end(typeof onTimeout === 'function' ? onTimeout() : onTimeout));
     }
@@ -426,7 +428,18 @@ export class Kernel {
   /** End t's parked syscall so that a pending signal is handled (see Waiter.restartCode). */
   kick(t: Task): void {
     const w = t.parked;
-    if (w) w.end(w.restartCode);
+    if (!w) return;
+    // Restarted without a handler, a timed wait keeps its deadline (Linux's restart_block)
+    if (w.deadline !== Infinity && w.call) t.restartDeadline = { call: new Undelivered(w.call, 0), deadline: w.deadline };
+    w.end(w.restartCode);
+  }
+
+  /** The timeout of a timed wait, or what is left of it when this call restarts a kicked one. */
+  restartedTimeout(c: Call, timeoutMs: number): number {
+    const r = c.task.restartDeadline;
+    c.task.restartDeadline = undefined;
+    if (r && r.call.matches(c)) return Math.max(0, r.deadline - nowMs());
+    return timeoutMs;
   }
 
   /**

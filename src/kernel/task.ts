@@ -95,6 +95,8 @@ export class Task {
    */
   lastCommit: Commit | undefined;
   suspect: Commit | undefined;
+  /** The deadline of a timed wait a signal ended, kept if the same call restarts. */
+  restartDeadline: { call: Undelivered; deadline: number } | undefined;
   /** The last result a signal kept from the guest, replayed if it restarts that same call. */
   undelivered: Undelivered | undefined;
   /** Guest path of a program this task is exec'ing, recorded at the execve stop. */

@@ -61,6 +61,9 @@ export class Waiter implements Wakeable {
    * handler (poll, select, epoll_wait). With no handler the host restarts either transparently.
    */
   restartCode = -512;
+  /** Absolute deadline (ms, CLOCK_MONOTONIC), Infinity when none; and the call, for restarts. */
+  deadline = Infinity;
+  call: { nr: number; lo: Uint32Array; hi: Uint32Array } | undefined;
 
   constructor(
     readonly task: Task,

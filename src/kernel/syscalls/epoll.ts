@@ -65,6 +65,7 @@ function ctl(k: Kernel, c: Call): number {
 
 function waitCore(k: Kernel, c: Call, timeoutMs: number): number {
   const t = c.task;
+  timeoutMs = k.restartedTimeout(c, timeoutMs);
   const ep = t.files.get(c.fd(0));
   const addr = c.ptr(1);
   const max = c.int(2);

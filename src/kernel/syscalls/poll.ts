@@ -87,6 +87,7 @@ function writePollfds(k: Kernel, tid: number, addr: number, ps: PollSet): number
 
 function pollCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number): number {
   const t = c.task;
+  timeoutMs = k.restartedTimeout(c, timeoutMs);
   const addr = c.ptr(0);
   const nfds = c.ptr(1);
   if (nfds > t.group.nofile[0]) return -E.EINVAL;
@@ -138,6 +139,7 @@ function ppoll(k: Kernel, c: Call): number {
 
 function selectCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, usec: boolean): number {
   const t = c.task;
+  timeoutMs = k.restartedTimeout(c, timeoutMs);
   const nfds = c.int(0);
   if (nfds < 0) return -E.EINVAL;
   const n = Math.min(nfds, t.group.nofile[0]);
