@@ -56,7 +56,7 @@ export class TimerQueue {
     this.timer = undefined;
     this.armedFor = Infinity;
     const now = nowMs();
-    while (this.heap.length > 0 && this.heap[0].deadline <= now + 0.5) {
+    while (this.heap.length > 0 && this.heap[0].deadline <= now) {
       const h = this.heap[0];
       this.cancel(h);
       h.fn();

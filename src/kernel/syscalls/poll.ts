@@ -27,10 +27,10 @@ function readTimespec(k: Kernel, tid: number, addr: number, usec: boolean): numb
   return sec * 1000 + (usec ? frac / 1e3 : frac / 1e6);
 }
 
-/** Write back the time left until deadline (ms, monotonic), as select and ppoll do. */
-function writeRemaining(k: Kernel, tid: number, addr: number, deadline: number, usec: boolean): void {
+/** Write back the time left until deadline (ms, monotonic), as select and ppoll do; none after a timeout. */
+function writeRemaining(k: Kernel, tid: number, addr: number, deadline: number, usec: boolean, timedOut = false): void {
   if (addr === 0 || deadline === Infinity) return;
-  const left = Math.max(0, deadline - nowMs());
+  const left = timedOut ? 0 : Math.max(0, deadline - nowMs());
   const sec = Math.floor(left / 1000);
   const frac = usec ? Math.floor((left - sec * 1000) * 1e3) : Math.floor((left - sec * 1000) * 1e6);
   k.mem.view.setBigInt64(0, BigInt(sec), true);
@@ -104,20 +104,20 @@ function pollCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number): number
   }
   const tid = c.tid;
   const deadline = nowMs() + timeoutMs;
-  const finish = (n: number): number => {
+  const finish = (n: number, timedOut = false): number => {
     const w = writePollfds(k, tid, addr, ps);
-    writeRemaining(k, tid, tsAddr, deadline, false);
+    writeRemaining(k, tid, tsAddr, deadline, false, timedOut);
     return w < 0 ? w : n;
   };
   const n = scanPoll(t, ps);
-  if (n > 0 || timeoutMs <= 0) return finish(n);
+  if (n > 0 || timeoutMs <= 0) return finish(n, n === 0);
   const queues = pollQueues(t, ps.fds, (i) => ps.events[i]);
   const w = k.block(c, queues, () => {
     const m = scanPoll(t, ps);
     if (m > 0) return finish(m);
     pollQueues(t, ps.fds, (i) => ps.events[i]); // re-arm host watches
     return -E.EAGAIN;
-  }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0));
+  }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0, true));
   w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
   return BLOCKED;
 }
@@ -183,24 +183,24 @@ function selectCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, usec:
   };
   const tid = c.tid;
   const deadline = nowMs() + timeoutMs;
-  const finish = (count: number): number => {
+  const finish = (count: number, timedOut = false): number => {
     for (let s = 0; s < 3; s++) {
       if (!sets[s]) continue;
       const w = k.mem.writeFrom(tid, addrs[s], out[s], 0, words * 8);
       if (w < 0) return w;
     }
-    writeRemaining(k, tid, tsAddr, deadline, usec);
+    writeRemaining(k, tid, tsAddr, deadline, usec, timedOut);
     return count;
   };
   const ready = scan();
-  if (ready > 0 || timeoutMs <= 0) return finish(ready);
+  if (ready > 0 || timeoutMs <= 0) return finish(ready, ready === 0);
   const queues = pollQueues(t, fds, events);
   const w = k.block(c, queues, () => {
     const m = scan();
     if (m > 0) return finish(m);
     pollQueues(t, fds, events);
     return -E.EAGAIN;
-  }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0));
+  }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0, true));
   w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
   return BLOCKED;
 }
