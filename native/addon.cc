@@ -82,6 +82,15 @@ static Napi::Value TraceReplyFn(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// References must go while the environment lives: a static State outlives it, and deleting a
+// reference at exit, after the environment, is undefined behaviour.
+static void ReleaseReferences() {
+  G.onEvents.Reset();
+  G.onNotifs.Reset();
+  G.recordsRef.Reset();
+  G.records = nullptr;
+}
+
 static Napi::Value Close(const Napi::CallbackInfo &info) {
   G.stopping = true;
   G.replyCv.notify_all();
@@ -91,6 +100,7 @@ static Napi::Value Close(const Napi::CallbackInfo &info) {
     uv_close((uv_handle_t *)&G.async, nullptr);
   }
   if (G.tracer.joinable()) G.tracer.join();
+  ReleaseReferences();
   return info.Env().Undefined();
 }
 
@@ -170,6 +180,7 @@ static void Cleanup(void *) {
   G.stopping = true;
   G.replyCv.notify_all();
   if (G.tracer.joinable()) G.tracer.detach();
+  ReleaseReferences();
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -100,6 +100,7 @@ void PostEvent(Event &&ev);
 void StartPolling(napi_env env);
 void StopPolling();
 void DrainAll(napi_env env);
+void ReportPendingException(Napi::Env env);
 Napi::Value Respond(const Napi::CallbackInfo &info);
 Napi::Value Continue(const Napi::CallbackInfo &info);
 Napi::Value AddFd(const Napi::CallbackInfo &info);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,14 @@
 #endif
 
 namespace starry {
+
+// A JavaScript exception must never stay pending when control returns to libuv: Node would
+// abort at its next entry. The kernel catches its own; this is the last net.
+void ReportPendingException(Napi::Env env) {
+  if (!env.IsExceptionPending()) return;
+  Napi::Error e = env.GetAndClearPendingException();
+  fprintf(stderr, "starry-sandbox: internal error in the kernel: %s\n", e.Message().c_str());
+}
 
 static void OnReadable(uv_poll_t *h, int status, int events) {
   if (status < 0 || (events & UV_DISCONNECT)) {
@@ -91,13 +100,13 @@ static void DeliverEvents(Napi::Env env) {
     arr.Set((uint32_t)i, o);
   }
   G.onEvents.Call({arr});
+  ReportPendingException(env);
 }
 
 void DrainAll(napi_env rawEnv) {
   Napi::Env env(rawEnv);
   Napi::HandleScope scope(env);
   DeliverEvents(env);
-  if (env.IsExceptionPending()) return;
   if (!G.pollOpen || G.records == nullptr) return;
   for (;;) {
     int n = 0;
@@ -122,9 +131,10 @@ void DrainAll(napi_env rawEnv) {
     // Events posted before these notifications were made (a clone before the child's first
     // syscall, a fork before the parent's next one) must reach the kernel first.
     DeliverEvents(env);
-    if (env.IsExceptionPending() || n == 0) return;
+    if (n == 0 || G.onNotifs.IsEmpty()) return;  // the sandbox may have closed meanwhile
     G.onNotifs.Call({Napi::Number::New(env, n)});
-    if (env.IsExceptionPending() || n < kMaxBatch) return;
+    ReportPendingException(env);
+    if (n < kMaxBatch) return;
   }
 }
 

@@ -25,6 +25,7 @@ static void OnWatch(uv_poll_t *h, int status, int events) {
   if (events & UV_WRITABLE) revents |= POLLOUT;
   if (events & UV_DISCONNECT) revents |= POLLHUP;
   w->cb.Call({Napi::Number::New(env, revents)});
+  ReportPendingException(env);
 }
 
 static void Finalize(Napi::Env, Watch *w) {
