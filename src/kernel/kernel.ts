@@ -179,7 +179,6 @@ export class Kernel {
 
   /** Ids of notifications received lately (a missing one was withdrawn before we saw it). */
   private readonly received = new Set<number>();
-  private receivedLow = 0;
 
   /**
    * t's answer to s may have been dropped. If no notification id between s and this call is
@@ -245,7 +244,6 @@ export class Kernel {
     const keep = [...this.received].filter((id) => ((latest - id) >>> 0) < 100000);
     this.received.clear();
     for (const id of keep) this.received.add(id);
-    void this.receivedLow;
   }
 
   // ---- notifications ----------------------------------------------------------------------

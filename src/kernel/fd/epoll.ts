@@ -166,4 +166,3 @@ export class EpollFile extends OpenFile {
   }
 }
 
-export { POLLERR, POLLHUP, POLLIN };

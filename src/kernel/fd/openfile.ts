@@ -4,7 +4,7 @@
 // fork, exec and close keep the guest's table consistent with ours (DESIGN.md section 3).
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
-import { EINVAL, ESPIPE, ENOTTY, EBADF } from '../errno.js';
+import { EINVAL, ESPIPE, ENOTTY } from '../errno.js';
 import { WaitQueue } from '../wait.js';
 import type { Mount } from '../fs/mount.js';
 
@@ -153,4 +153,3 @@ export class IoVec {
   }
 }
 
-export { EBADF };

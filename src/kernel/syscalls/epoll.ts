@@ -8,7 +8,6 @@ import { EpollFile, EPOLLEXCLUSIVE, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLL
 import { HostFile } from '../fd/hostfile.js';
 import { O_CLOEXEC } from '../fd/openfile.js';
 import { installLowest } from '../fd/install.js';
-import { nowMs } from '../timers.js';
 
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const EVENT_SIZE = 12; // struct epoll_event is packed on x86_64
@@ -73,7 +72,6 @@ function waitCore(k: Kernel, c: Call, timeoutMs: number): number {
   if (!ep) return -E.EBADF;
   if (!(ep instanceof EpollFile)) return -E.EINVAL;
   const tid = c.tid;
-  const slot = c.slot;
   const out: { events: number; data: Buffer }[] = [];
   const attempt = (): number => {
     out.length = 0;
@@ -87,7 +85,6 @@ function waitCore(k: Kernel, c: Call, timeoutMs: number): number {
     const w = k.mem.writeFrom(tid, addr, buf, 0, buf.length);
     return w < 0 ? w : out.length;
   };
-  void slot;
   const r = attempt();
   if (r !== -E.EAGAIN || timeoutMs <= 0) return r === -E.EAGAIN ? 0 : r;
   const w = k.block(c, [ep.waitQueue], attempt, timeoutMs === Infinity ? undefined : timeoutMs, 0);
@@ -122,4 +119,3 @@ export const epollFamily: Family = {
   epoll_pwait2: epollPwait2,
 };
 
-export { nowMs };

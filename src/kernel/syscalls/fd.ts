@@ -3,7 +3,7 @@ import type { Family } from './types.js';
 import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
 import { CONTINUE, ANSWERED } from '../call.js';
-import { EBADF, EINVAL, ENOTTY, EPERM } from '../errno.js';
+import { EBADF, EBUSY, EINVAL, ENOTTY, EPERM } from '../errno.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../fd/openfile.js';
 import { installAt, installLowest } from '../fd/install.js';
 import { PipeEnd, PIPE_BUF } from '../fd/pipe.js';
@@ -112,7 +112,7 @@ function fcntl(k: Kernel, c: Call): number {
       if (want < 0 || want > 1048576) return want < 0 ? -EINVAL : -EPERM;
       let size = Math.max(PIPE_BUF, 4096);
       while (size < want) size *= 2;
-      if (size < f.pipe.size) return -EBUSY_;
+      if (size < f.pipe.size) return -EBUSY;
       f.pipe.capacity = size;
       f.pipe.writeQueue.notify();
       return size;
@@ -125,7 +125,6 @@ function fcntl(k: Kernel, c: Call): number {
       return -EINVAL;
   }
 }
-const EBUSY_ = 16;
 
 // ioctl requests
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TCSBRK = 0x5409;

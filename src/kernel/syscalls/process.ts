@@ -55,9 +55,6 @@ function kill(k: Kernel, c: Call): number {
     if (r >= 0) sent++;
     else err = r;
   }
-  if (pid === -1 && sig !== 0) {
-    // Linux signals the caller too for -1? No: "all processes ... except init and itself".
-  }
   return sent > 0 ? 0 : err || -E.ESRCH;
 }
 
