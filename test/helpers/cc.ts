@@ -20,7 +20,8 @@ export function compiled(name: string, isStatic = false): string {
   mkdirSync(BIN, { recursive: true });
   const src = join(PROGRAMS, `${name}.c`);
   const out = join(BIN, isStatic ? `${name}.static` : name);
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
+  const newest = Math.max(statSync(src).mtimeMs, statSync(join(PROGRAMS, 'common.h')).mtimeMs);
+  if (!existsSync(out) || statSync(out).mtimeMs < newest) {
     const tmp = `${out}.${process.pid}.tmp`;
     execFileSync('cc', ['-O1', '-Wall', ...(isStatic ? ['-static'] : []), '-o', tmp, src, '-pthread'], { stdio: 'pipe' });
     execFileSync('mv', ['-f', tmp, out]);

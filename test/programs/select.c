@@ -13,58 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EINTR: return "EINTR";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case EPIPE: return "EPIPE";
-	case ENOSYS: return "ENOSYS";
-	default: {
-		static char buf[32];
-		snprintf(buf, sizeof buf, "E#%d", e);
-		return buf;
-	}
-	}
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
-}
-
-static pid_t delayed_writer(int wfd, long ms)
-{
-	pid_t c = fork();
-	if (c == 0) {
-		sleep_ms(ms);
-		if (write(wfd, "w", 1) != 1) _exit(1);
-		_exit(0);
-	}
-	return c;
-}
-
-static int reap(pid_t c)
-{
-	int st;
-	if (waitpid(c, &st, 0) != c) return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+#include "common.h"
 
 static void result(const char *label, int r)
 {

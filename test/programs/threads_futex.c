@@ -14,28 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case EINTR: return "EINTR";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case EDEADLK: return "EDEADLK";
-	case EBUSY: return "EBUSY";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case ESRCH: return "ESRCH";
-	case ENOSYS: return "ENOSYS";
-	default: {
-		static char buf[32];
-		snprintf(buf, sizeof buf, "E#%d", e);
-		return buf;
-	}
-	}
-}
+#include "common.h"
 
 /* ---- 64 threads adding to an atomic counter ---- */
 static atomic_long acounter;

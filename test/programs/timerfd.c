@@ -14,41 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EINTR: return "EINTR";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ESPIPE: return "ESPIPE";
-	case ECANCELED: return "ECANCELED";
-	case ENOSYS: return "ENOSYS";
-	default: {
-		static char buf[32];
-		snprintf(buf, sizeof buf, "E#%d", e);
-		return buf;
-	}
-	}
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
-}
+#include "common.h"
 
 static void result(const char *label, long r)
 {

@@ -8,54 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EINTR: return "EINTR";
-	case EIO: return "EIO";
-	case ENXIO: return "ENXIO";
-	case E2BIG: return "E2BIG";
-	case ENOEXEC: return "ENOEXEC";
-	case EBADF: return "EBADF";
-	case ECHILD: return "ECHILD";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EXDEV: return "EXDEV";
-	case ENODEV: return "ENODEV";
-	case ENOTDIR: return "ENOTDIR";
-	case EISDIR: return "EISDIR";
-	case EINVAL: return "EINVAL";
-	case ENFILE: return "ENFILE";
-	case EMFILE: return "EMFILE";
-	case ENOTTY: return "ENOTTY";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case ESPIPE: return "ESPIPE";
-	case EROFS: return "EROFS";
-	case EMLINK: return "EMLINK";
-	case EPIPE: return "EPIPE";
-	case ERANGE: return "ERANGE";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ENOSYS: return "ENOSYS";
-	case ENOTEMPTY: return "ENOTEMPTY";
-	case ELOOP: return "ELOOP";
-	case EOVERFLOW: return "EOVERFLOW";
-	case ENOTSUP: return "ENOTSUP";
-	default: {
-		static char buf[32];
-		snprintf(buf, sizeof buf, "E#%d", e);
-		return buf;
-	}
-	}
-}
+#include "common.h"
 
 extern char **environ;
 

@@ -1,0 +1,95 @@
+/* What the test programs of this folder share: errname(e), the errno's name ("OK" for 0), which
+ * they print so their output compares the same on any libc; and small timing and process helpers. */
+#ifndef STARRY_TEST_COMMON_H
+#define STARRY_TEST_COMMON_H
+#include <errno.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline const char *errname(int e)
+{
+	switch (e) {
+	case 0: return "OK";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	case ENXIO: return "ENXIO";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case EXDEV: return "EXDEV";
+	case ENODEV: return "ENODEV";
+	case ENOTDIR: return "ENOTDIR";
+	case EISDIR: return "EISDIR";
+	case EINVAL: return "EINVAL";
+	case ENFILE: return "ENFILE";
+	case EMFILE: return "EMFILE";
+	case ENOTTY: return "ENOTTY";
+	case EFBIG: return "EFBIG";
+	case ENOSPC: return "ENOSPC";
+	case ESPIPE: return "ESPIPE";
+	case EROFS: return "EROFS";
+	case EMLINK: return "EMLINK";
+	case EPIPE: return "EPIPE";
+	case ERANGE: return "ERANGE";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOSYS: return "ENOSYS";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case ELOOP: return "ELOOP";
+	case EOVERFLOW: return "EOVERFLOW";
+	case ENOTSUP: return "ENOTSUP";
+	case EDEADLK: return "EDEADLK";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ECANCELED: return "ECANCELED";
+	default: {
+		static char buf[32];
+		snprintf(buf, sizeof buf, "E#%d", e);
+		return buf;
+	}
+	}
+}
+
+static inline long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+}
+
+static inline int reap(pid_t c)
+{
+	int st;
+	if (waitpid(c, &st, 0) != c) return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static inline pid_t delayed_writer(int wfd, long ms)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		sleep_ms(ms);
+		if (write(wfd, "w", 1) != 1) _exit(1);
+		_exit(0);
+	}
+	return c;
+}
+
+#endif
