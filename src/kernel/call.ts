@@ -40,6 +40,19 @@ export class Call {
     return this.lo[i] | 0;
   }
 
+  /** A copy that outlives this notification (for handlers that block and resume). */
+  clone(): Call {
+    const o = new Call();
+    o.slot = this.slot;
+    o.id = this.id;
+    o.tid = this.tid;
+    o.nr = this.nr;
+    o.lo.set(this.lo);
+    o.hi.set(this.hi);
+    o.task = this.task;
+    return o;
+  }
+
   load(rec: Uint32Array, at: number): void {
     this.slot = rec[at];
     this.tid = rec[at + 1];

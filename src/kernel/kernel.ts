@@ -20,6 +20,8 @@ import { SYSCALL_NAMES } from './abi/sysnames.js';
 import { EAGAIN, EINTR, EIO, ENOENT, ENOSYS, EPERM, ETIMEDOUT } from './errno.js';
 import { execveStop } from './syscalls/exec.js';
 import { Strace } from './strace.js';
+import { UnixNamespace } from './net/unix.js';
+import { InetNamespace } from './net/inet.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -55,6 +57,9 @@ export class Kernel {
   readonly log: Logger;
   readonly strace: Strace | undefined;
   readonly hostname: string;
+  /** The sandbox's network: its unix socket names and its private loopback stack. */
+  readonly unix = new UnixNamespace();
+  readonly inet = new InetNamespace();
   init: ThreadGroup | undefined;
   /** Every deadline of the kernel. */
   readonly timers = new TimerQueue();

@@ -2,6 +2,7 @@
 import type { OpenFile } from '../fd/openfile.js';
 import { PipeEnd } from '../fd/pipe.js';
 import { ProcDir, ProcFile } from '../fd/procfile.js';
+import { Socket } from '../net/socket.js';
 
 const S_IFIFO = 0o010000;
 const PIPEFS_DEV = 0xd;
@@ -9,11 +10,13 @@ const uid = process.getuid?.() ?? 0;
 const gid = process.getgid?.() ?? 0;
 
 const PROC_DEV = 0x16;
+const SOCKFS_DEV = 0x8;
 
 function describe(f: OpenFile): { mode: number; ino: number; dev: number } {
   if (f instanceof PipeEnd) return { mode: S_IFIFO | 0o600, ino: f.pipe.ino, dev: PIPEFS_DEV };
   if (f instanceof ProcDir) return { mode: 0o040555, ino: inoOf(f.guestPath), dev: PROC_DEV };
   if (f instanceof ProcFile) return { mode: f.flags & 0o10000000 ? 0o120777 : 0o100444, ino: inoOf(f.guestPath), dev: PROC_DEV };
+  if (f instanceof Socket) return { mode: 0o140777, ino: f.ino, dev: SOCKFS_DEV };
   return { mode: 0o600, ino: 1, dev: 0 };
 }
 

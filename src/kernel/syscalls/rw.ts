@@ -5,6 +5,8 @@ import type { Call } from '../call.js';
 import { CONTINUE, BLOCKED } from '../call.js';
 import { EAGAIN, EBADF, EINVAL, EISDIR, ESPIPE, EOPNOTSUPP } from '../errno.js';
 import { IoVec, type OpenFile } from '../fd/openfile.js';
+import { Socket } from '../net/socket.js';
+import { socketTransfer } from './sendrecv.js';
 
 function copyIov(iov: IoVec): IoVec {
   const o = new IoVec();
@@ -20,6 +22,7 @@ function transfer(k: Kernel, c: Call, f: OpenFile | undefined, write: boolean, p
   if (typeof iov === 'number') return iov;
   if (f.isDirectory) return -EISDIR;
   if (positional) return write ? -ESPIPE : f.pread(k, c.task, c.slot, iov, c.i64(3));
+  if (f instanceof Socket) return socketTransfer(k, c, f, write, iov);
   const t = c.task;
   const slot = c.slot;
   const r = write ? f.write(k, t, slot, iov) : f.read(k, t, slot, iov);

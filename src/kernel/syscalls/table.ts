@@ -13,8 +13,10 @@ import { pollFamily } from './poll.js';
 import { eventfdFamily } from './eventfd.js';
 import { epollFamily } from './epoll.js';
 import { timerfdFamily } from './timerfd.js';
+import { socketFamily } from './socket.js';
+import { sendrecvFamily } from './sendrecv.js';
 
-const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily];
+const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily, socketFamily, sendrecvFamily];
 
 function build(): (Handler | undefined)[] {
   const table: (Handler | undefined)[] = [];

@@ -1,0 +1,307 @@
+// The private loopback stack: AF_INET and AF_INET6 TCP and UDP inside the kernel. Addresses
+// are 127.0.0.0/8, ::1 and the wildcards; an AF_INET6 socket without IPV6_V6ONLY also serves
+// IPv4 as ::ffff:a.b.c.d. Nothing leaves the sandbox: other destinations are unreachable.
+import type { Kernel } from '../kernel.js';
+import type { Task } from '../task.js';
+import * as E from '../errno.js';
+import { Socket, type Namespace } from './socket.js';
+import { StreamSocket, type StreamNamespace } from './stream.js';
+import { DgramSocket, type DgramNamespace } from './dgram.js';
+import { AF_INET, AF_INET6, InetName, V4_ANY, V4_LOOPBACK, V4_PREFIX, V6_ANY, V6_LOOPBACK, isAny, isLoopback, isMulticast, type SockName } from './sockaddr.js';
+import { TcpOptions, IpOptions } from './inetopts.js';
+
+const EPHEMERAL_LOW = 32768;
+const EPHEMERAL_HIGH = 60999;
+
+/** The sockets of one protocol by port. */
+class PortTable {
+  readonly byPort = new Map<number, InetSocket[]>();
+  private next = EPHEMERAL_LOW + Math.floor(Math.random() * (EPHEMERAL_HIGH - EPHEMERAL_LOW));
+
+  add(s: InetSocket, port: number): void {
+    const l = this.byPort.get(port);
+    if (l) l.push(s);
+    else this.byPort.set(port, [s]);
+  }
+  remove(s: InetSocket, port: number): void {
+    const l = this.byPort.get(port);
+    if (!l) return;
+    const i = l.indexOf(s);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.byPort.delete(port);
+  }
+  /** A free ephemeral port for s at ip, or 0. */
+  ephemeral(s: InetSocket, ip: string): number {
+    const span = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1;
+    for (let i = 0; i < span; i++) {
+      const port = EPHEMERAL_LOW + ((this.next - EPHEMERAL_LOW + i) % span);
+      if (!this.conflict(s, ip, port, true)) {
+        this.next = port + 1;
+        return port;
+      }
+    }
+    return 0;
+  }
+  /** Whether binding s to ip:port collides with a socket already there (inet_csk_bind_conflict). */
+  conflict(s: InetSocket, ip: string, port: number, auto = false): boolean {
+    for (const o of this.byPort.get(port) ?? []) {
+      if (o === s || !overlap(s, ip, o)) continue;
+      if (auto) return true;
+      if (s.reusePort && o.reusePort) continue;
+      if (s.reuseAddr && o.reuseAddr && !o.listening) continue;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Whether s bound at ip and o's bound address can receive the same packets. */
+function overlap(s: InetSocket, ip: string, o: InetSocket): boolean {
+  const oip = (o.local as InetName).ip;
+  if (ip === oip) return true;
+  const v4 = (x: string): boolean => x.startsWith(V4_PREFIX);
+  const covers = (w: string, wsock: InetSocket, x: string): boolean => {
+    if (w === V4_ANY) return v4(x);
+    if (w === V6_ANY) return wsock.v6only ? !v4(x) || x === V6_ANY : true;
+    return false;
+  };
+  return covers(ip, s, oip) || covers(oip, o, ip);
+}
+
+export class InetNamespace implements StreamNamespace, DgramNamespace {
+  readonly tcp = new PortTable();
+  readonly udp = new PortTable();
+  /** Multicast groups joined inside the sandbox (ip -> member count), as IP_MULTICAST_ALL sees. */
+  readonly groups = new Map<string, number>();
+
+  private table(s: Socket): PortTable {
+    return s instanceof TcpSocket ? this.tcp : this.udp;
+  }
+
+  bind(_k: Kernel, _t: Task, s: Socket, name: SockName | undefined): number {
+    const is = s as InetSocket;
+    if (s.local) return -E.EINVAL;
+    let n = name as InetName | undefined;
+    if (n === undefined) n = new InetName(s.domain === AF_INET ? V4_ANY : V6_ANY, 0);
+    if (s.domain === AF_INET6 && n.isV4 && is.v6only) return -E.EINVAL;
+    if (!isAny(n.ip) && !isLoopback(n.ip) && !(s instanceof UdpSocket && isMulticast(n.ip))) return -E.EADDRNOTAVAIL;
+    const tab = this.table(s);
+    let port = n.port;
+    if (port === 0) {
+      port = tab.ephemeral(is, n.ip);
+      if (port === 0) return -E.EADDRINUSE;
+    } else if (tab.conflict(is, n.ip, port)) {
+      return -E.EADDRINUSE;
+    }
+    s.local = n.withPort(port);
+    tab.add(is, port);
+    return 0;
+  }
+
+  unbind(s: Socket): void {
+    if (s.local instanceof InetName && (s as InetSocket).bound) this.table(s).remove(s as InetSocket, s.local.port);
+    if (s instanceof UdpSocket) for (const g of s.memberships) this.leave(g);
+  }
+
+  leave(group: string): void {
+    const n = (this.groups.get(group) ?? 1) - 1;
+    if (n <= 0) this.groups.delete(group);
+    else this.groups.set(group, n);
+  }
+
+  /** A destination inside the sandbox: loopback, or the wildcard meaning this host. */
+  private route(s: Socket, to: InetName): InetName | number {
+    if (s.domain === AF_INET6 && to.isV4 && (s as InetSocket).v6only) return -E.ENETUNREACH;
+    if (to.ip === V4_ANY) return to.withIp(V4_LOOPBACK);
+    if (to.ip === V6_ANY) return to.withIp(V6_LOOPBACK);
+    if (isLoopback(to.ip)) return to;
+    return -E.ENETUNREACH;
+  }
+
+  /**
+   * The name a socket sending to `to` sends from, binding an ephemeral port if unbound. A
+   * connect (fix) also settles a wildcard local address to the loopback one, as routing does.
+   */
+  private source(k: Kernel, t: Task, s: InetSocket, to: InetName, fix: boolean): InetName | number {
+    if (!s.local) {
+      const r = this.bind(k, t, s, undefined);
+      if (r < 0) return r;
+    }
+    const l = s.local as InetName;
+    if (!isAny(l.ip)) return l;
+    const from = l.withIp(to.isV4 ? V4_LOOPBACK : V6_LOOPBACK);
+    if (fix) {
+      s.local = from;
+      if (s instanceof UdpSocket) s.autoSource = true;
+    }
+    return from;
+  }
+
+  /** The sockets on `to`'s port whose bound address accepts it, best match first. */
+  private matching(tab: PortTable, to: InetName, accept: (o: InetSocket) => boolean): InetSocket[] {
+    const exact: InetSocket[] = [];
+    const wild: InetSocket[] = [];
+    for (const o of tab.byPort.get(to.port) ?? []) {
+      if (!accept(o)) continue;
+      const ip = (o.local as InetName).ip;
+      if (ip === to.ip) exact.push(o);
+      else if (ip === V6_ANY ? !(to.isV4 && o.v6only) : ip === V4_ANY && to.isV4) wild.push(o);
+    }
+    return exact.concat(wild);
+  }
+
+  listener(_k: Kernel, _t: Task, s: StreamSocket, name: SockName): StreamSocket | number {
+    const to = this.route(s, name as InetName);
+    if (typeof to === 'number') return to;
+    const found = this.matching(this.tcp, to, (o) => o.listening);
+    if (found.length === 0) return -E.ECONNREFUSED;
+    // SO_REUSEPORT listeners share the connections
+    return (found.length > 1 && found[0].reusePort ? found[this.rr++ % found.length] : found[0]) as TcpSocket;
+  }
+  private rr = 0;
+
+  prepareConnect(k: Kernel, t: Task, s: StreamSocket | DgramSocket, name: SockName): number {
+    const to = this.route(s, name as InetName);
+    if (typeof to === 'number') {
+      // multicast and broadcast destinations are fine for UDP
+      if (s instanceof UdpSocket && isMulticast((name as InetName).ip)) return Math.min(0, this.source(k, t, s, name as InetName, false) as number);
+      return to;
+    }
+    const r = this.source(k, t, s as unknown as InetSocket, to, true);
+    return typeof r === 'number' ? r : 0;
+  }
+
+  acceptedName(l: StreamSocket, to: SockName): SockName | undefined {
+    const t = to as InetName;
+    const ip = t.ip === V4_ANY ? V4_LOOPBACK : t.ip === V6_ANY ? V6_LOOPBACK : t.ip;
+    return (l.local as InetName).withIp(ip);
+  }
+
+  receivers(k: Kernel, t: Task, s: DgramSocket, name: SockName): DgramSocket[] | number {
+    const n = name as InetName;
+    if (s.domain === AF_INET6 && n.isV4 && (s as UdpSocket).v6only) return -E.ENETUNREACH;
+    if (isMulticast(n.ip)) {
+      const from = this.source(k, t, s as UdpSocket, n, false);
+      if (typeof from === 'number') return from;
+      (s as UdpSocket).from = from;
+      if (!(s as UdpSocket).ip.multicastLoop || !this.groups.has(n.ip)) return [];
+      return this.matching(this.udp, n, (o) => accepts(o, from)).filter((o) => isAny((o.local as InetName).ip) || (o.local as InetName).ip === n.ip) as UdpSocket[];
+    }
+    const to = this.route(s, n);
+    if (typeof to === 'number') return to;
+    const from = this.source(k, t, s as UdpSocket, to, false);
+    if (typeof from === 'number') return from;
+    (s as UdpSocket).from = from;
+    const found = this.matching(this.udp, to, (o) => accepts(o, from));
+    if (found.length === 0) {
+      // ICMP port unreachable: a connected socket learns ECONNREFUSED (udp(7))
+      if (s.remote) s.error = E.ECONNREFUSED;
+      return [];
+    }
+    return [found[found.length - 1] as UdpSocket];
+  }
+}
+
+/** A connected UDP socket only receives from its peer. */
+function accepts(o: InetSocket, from: InetName): boolean {
+  const r = o.remote as InetName | undefined;
+  return !r || (r.port === from.port && (r.ip === from.ip || isAny(r.ip)));
+}
+
+export type InetSocket = TcpSocket | UdpSocket;
+
+export class TcpSocket extends StreamSocket {
+  readonly ip: IpOptions;
+  readonly tcpOpts = new TcpOptions();
+  protected readonly unconnectedReadError = -E.ENOTCONN;
+  protected readonly unconnectedWriteError = -E.EPIPE;
+  protected readonly peerShutRdIsPipe = false;
+
+  constructor(ns: InetNamespace, domain: number, flags: number) {
+    super(ns, domain, 1, 6, flags, 131072, 16384);
+    this.ip = new IpOptions(domain);
+  }
+  get v6only(): boolean {
+    return this.ip.v6only;
+  }
+  get bound(): boolean {
+    return this.local !== undefined;
+  }
+  protected sibling(): StreamSocket {
+    const s = new TcpSocket(this.ns as InetNamespace, this.domain, 0);
+    s.ip.copyFrom(this.ip);
+    s.tcpOpts.copyFrom(this.tcpOpts);
+    s.keepAlive = this.keepAlive;
+    return s;
+  }
+  protected autobindForListen(): number {
+    return this.ns.bind(undefined as unknown as Kernel, undefined as unknown as Task, this, undefined);
+  }
+  protected connectOnListener(): number {
+    return -E.EISCONN;
+  }
+  protected override connectedResult(): number {
+    if (!this.nonblocking) return 0;
+    this.connectPending = true;
+    return -E.EINPROGRESS;
+  }
+  protected override resetsPeerOnClose(): boolean {
+    return super.resetsPeerOnClose() || (this.linger[0] !== 0 && this.linger[1] === 0);
+  }
+  /** shutdown of a listener stops it listening (tcp_disconnect); otherwise ENOTCONN. */
+  protected override shutdownUnconnected(how: number): number {
+    if (this.state === 'listening' && how !== 1) return 0;
+    return -E.ENOTCONN;
+  }
+  override getProtoOpt(level: number, opt: number, v: DataView, len: number): number {
+    if (level === 6) return this.tcpOpts.get(opt, v, this);
+    return this.ip.get(level, opt, v, len);
+  }
+  override setProtoOpt(level: number, opt: number, v: DataView, len: number): number {
+    if (level === 6) return this.tcpOpts.set(opt, v, len);
+    return this.ip.set(level, opt, v, len, this);
+  }
+}
+
+export class UdpSocket extends DgramSocket {
+  readonly ip: IpOptions;
+  readonly memberships: string[] = [];
+  /** The source of the datagram being sent (the bound port at a loopback address). */
+  from: InetName | undefined;
+  /** connect chose the local address (connect(AF_UNSPEC) forgets it again). */
+  autoSource = false;
+  protected readonly maxMessage: number;
+  protected readonly noDestination = -E.EDESTADDRREQ;
+  protected readonly sendersWait = false;
+
+  constructor(ns: InetNamespace, domain: number, flags: number) {
+    super(ns, domain, 2, 17, flags, 212992, 212992);
+    this.ip = new IpOptions(domain);
+    this.maxMessage = domain === AF_INET ? 65507 : 65527;
+  }
+  get v6only(): boolean {
+    return this.ip.v6only;
+  }
+  get bound(): boolean {
+    return this.local !== undefined;
+  }
+  protected override disconnected(): void {
+    // connect(AF_UNSPEC) keeps the port but forgets the chosen source address
+    const l = this.local as InetName | undefined;
+    if (l && this.autoSource) this.local = l.withIp(this.domain === AF_INET ? V4_ANY : V6_ANY);
+    this.autoSource = false;
+  }
+  protected override senderName(): SockName | undefined {
+    return this.from ?? this.local;
+  }
+  override getProtoOpt(level: number, opt: number, v: DataView, len: number): number {
+    if (level === 17) return opt === 1 /* UDP_CORK */ ? (v.setInt32(0, 0, true), 4) : -E.ENOPROTOOPT;
+    return this.ip.get(level, opt, v, len);
+  }
+  override setProtoOpt(level: number, opt: number, v: DataView, len: number): number {
+    if (level === 17) return opt === 1 || opt === 100 /* UDP_SEGMENT... */ ? 0 : -E.ENOPROTOOPT;
+    return this.ip.set(level, opt, v, len, this);
+  }
+}
+
+export type { Namespace };
