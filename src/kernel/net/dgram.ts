@@ -32,6 +32,8 @@ export abstract class DgramSocket extends Socket {
   protected abstract readonly sendersWait: boolean;
   /** How many datagrams a receive queue holds before it counts as full (unix's max_dgram_qlen). */
   protected readonly maxQueued: number = Infinity;
+  /** UDP's shutdown fails unconnected (still recording the flags); unix's does not. */
+  protected readonly shutdownNeedsPeer: boolean = true;
 
   override queueFor(write: boolean): WaitQueue {
     if (!write) return this.rx.readable;
@@ -126,12 +128,11 @@ export abstract class DgramSocket extends Socket {
 
   override shutdown(how: number): number {
     if (how < SHUT_RD || how > 2) return -E.EINVAL;
-    if (!this.remote && !this.peer) return -E.ENOTCONN;
     if (how !== SHUT_WR) this.shutRd = true;
     if (how !== SHUT_RD) this.shutWr = true;
     this.rx.readable.notify(POLLIN | POLLRDHUP);
     this.waitQueue.notify(POLLIN | POLLOUT | POLLHUP);
-    return 0;
+    return !this.remote && !this.peer && this.shutdownNeedsPeer ? -E.ENOTCONN : 0;
   }
 
   protected override release(): void {

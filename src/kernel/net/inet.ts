@@ -80,8 +80,10 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
 
   bind(_k: Kernel, _t: Task, s: Socket, name: SockName | undefined): number {
     const is = s as InetSocket;
-    if (s.local) return -E.EINVAL;
+    if (is.inTable) return -E.EINVAL;
     let n = name as InetName | undefined;
+    is.addrLocked = n !== undefined && !isAny(n.ip);
+    is.portLocked = n !== undefined && n.port !== 0;
     if (n === undefined) n = new InetName(s.domain === AF_INET ? V4_ANY : V6_ANY, 0);
     if (s.domain === AF_INET6 && n.isV4 && is.v6only) return -E.EINVAL;
     if (!isAny(n.ip) && !isLoopback(n.ip) && !(s instanceof UdpSocket && isMulticast(n.ip))) return -E.EADDRNOTAVAIL;
@@ -95,12 +97,20 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
     }
     s.local = n.withPort(port);
     tab.add(is, port);
+    is.inTable = true;
     return 0;
   }
 
   unbind(s: Socket): void {
-    if (s.local instanceof InetName && (s as InetSocket).bound) this.table(s).remove(s as InetSocket, s.local.port);
+    this.unhash(s as InetSocket);
     if (s instanceof UdpSocket) for (const g of s.memberships) this.leave(g);
+  }
+
+  /** Give the port back (the name stays as getsockname shows it). */
+  unhash(s: InetSocket): void {
+    if (!s.inTable) return;
+    this.table(s).remove(s, (s.local as InetName).port);
+    s.inTable = false;
   }
 
   leave(group: string): void {
@@ -123,17 +133,14 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
    * connect (fix) also settles a wildcard local address to the loopback one, as routing does.
    */
   private source(k: Kernel, t: Task, s: InetSocket, to: InetName, fix: boolean): InetName | number {
-    if (!s.local) {
-      const r = this.bind(k, t, s, undefined);
+    if (!s.inTable) {
+      const r = this.bind(k, t, s, s.local);
       if (r < 0) return r;
     }
     const l = s.local as InetName;
     if (!isAny(l.ip)) return l;
     const from = l.withIp(to.isV4 ? V4_LOOPBACK : V6_LOOPBACK);
-    if (fix) {
-      s.local = from;
-      if (s instanceof UdpSocket) s.autoSource = true;
-    }
+    if (fix) s.local = from;
     return from;
   }
 
@@ -171,10 +178,26 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
     return typeof r === 'number' ? r : 0;
   }
 
-  acceptedName(l: StreamSocket, to: SockName): SockName | undefined {
+  /** The accepted socket holds the listener's port too (it is in the bind bucket). */
+  accepted(l: StreamSocket, srv: StreamSocket, to: SockName): void {
     const t = to as InetName;
     const ip = t.ip === V4_ANY ? V4_LOOPBACK : t.ip === V6_ANY ? V6_LOOPBACK : t.ip;
-    return (l.local as InetName).withIp(ip);
+    const name = (l.local as InetName).withIp(ip);
+    srv.local = name;
+    const s = srv as TcpSocket;
+    this.tcp.add(s, name.port);
+    s.inTable = true;
+  }
+
+  /**
+   * The side that closes first keeps its port in TIME_WAIT for a minute (TCP_TIMEWAIT_LEN):
+   * a bind to it conflicts unless both sides set SO_REUSEADDR.
+   */
+  timeWait(s: TcpSocket): void {
+    const ghost = { local: s.local, reuseAddr: s.reuseAddr, reusePort: s.reusePort, listening: false, v6only: s.v6only } as unknown as TcpSocket;
+    const port = (s.local as InetName).port;
+    this.tcp.add(ghost, port);
+    setTimeout(() => this.tcp.remove(ghost, port), 60_000).unref();
   }
 
   receivers(k: Kernel, t: Task, s: DgramSocket, name: SockName): DgramSocket[] | number {
@@ -184,8 +207,12 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
       const from = this.source(k, t, s as UdpSocket, n, false);
       if (typeof from === 'number') return from;
       (s as UdpSocket).from = from;
-      if (!(s as UdpSocket).ip.multicastLoop || !this.groups.has(n.ip)) return [];
-      return this.matching(this.udp, n, (o) => accepts(o, from)).filter((o) => isAny((o.local as InetName).ip) || (o.local as InetName).ip === n.ip) as UdpSocket[];
+      // Every sandbox socket is on lo, where a multicast datagram comes back in whatever
+      // IP_MULTICAST_LOOP says; a socket takes the groups it joined, or any group joined in
+      // the sandbox while IP_MULTICAST_ALL is on.
+      if (!this.groups.has(n.ip)) return [];
+      const wants = (o: InetSocket): boolean => o instanceof UdpSocket && (o.memberships.includes(n.ip) || o.ip.multicastAll) && accepts(o, from);
+      return this.matching(this.udp, n, wants).filter((o) => isAny((o.local as InetName).ip) || (o.local as InetName).ip === n.ip) as UdpSocket[];
     }
     const to = this.route(s, n);
     if (typeof to === 'number') return to;
@@ -224,12 +251,15 @@ export class TcpSocket extends StreamSocket {
   get v6only(): boolean {
     return this.ip.v6only;
   }
-  get bound(): boolean {
-    return this.local !== undefined;
-  }
+  /** Whether the port table holds it, and what bind(2) fixed (inet's SOCK_BIND*_LOCK). */
+  inTable = false;
+  addrLocked = false;
+  portLocked = false;
   protected sibling(): StreamSocket {
     const s = new TcpSocket(this.ns as InetNamespace, this.domain, 0);
     s.ip.copyFrom(this.ip);
+    s.reuseAddr = this.reuseAddr;
+    s.reusePort = this.reusePort;
     s.tcpOpts.copyFrom(this.tcpOpts);
     s.keepAlive = this.keepAlive;
     return s;
@@ -245,13 +275,27 @@ export class TcpSocket extends StreamSocket {
     this.connectPending = true;
     return -E.EINPROGRESS;
   }
+  protected override connectFailed(err: number): number {
+    if (err !== -E.ECONNREFUSED || !this.nonblocking) return err;
+    // the reset that refused it shut both directions (tcp_done)
+    this.error = E.ECONNREFUSED;
+    this.shutRd = this.shutWr = true;
+    this.connectPending = true;
+    return -E.EINPROGRESS;
+  }
+  protected override release(): void {
+    const activeClose = this.state === 'connected' && !this.peerGone && !this.peer?.shutWr && !this.resetsPeerOnClose();
+    super.release();
+    if (activeClose && this.local) (this.ns as InetNamespace).timeWait(this);
+  }
   protected override resetsPeerOnClose(): boolean {
     return super.resetsPeerOnClose() || (this.linger[0] !== 0 && this.linger[1] === 0);
   }
   /** shutdown of a listener stops it listening (tcp_disconnect); otherwise ENOTCONN. */
   protected override shutdownUnconnected(how: number): number {
-    if (this.state === 'listening' && how !== 1) return 0;
-    return -E.ENOTCONN;
+    if (this.state !== 'listening') return -E.ENOTCONN;
+    if (how !== 1) this.stopListening();
+    return 0;
   }
   override getProtoOpt(level: number, opt: number, v: DataView, len: number): number {
     if (level === 6) return this.tcpOpts.get(opt, v, this);
@@ -268,8 +312,6 @@ export class UdpSocket extends DgramSocket {
   readonly memberships: string[] = [];
   /** The source of the datagram being sent (the bound port at a loopback address). */
   from: InetName | undefined;
-  /** connect chose the local address (connect(AF_UNSPEC) forgets it again). */
-  autoSource = false;
   protected readonly maxMessage: number;
   protected readonly noDestination = -E.EDESTADDRREQ;
   protected readonly sendersWait = false;
@@ -282,14 +324,19 @@ export class UdpSocket extends DgramSocket {
   get v6only(): boolean {
     return this.ip.v6only;
   }
-  get bound(): boolean {
-    return this.local !== undefined;
-  }
+  inTable = false;
+  addrLocked = false;
+  portLocked = false;
+  /** connect(AF_UNSPEC) forgets what bind did not fix: the address and the port (udp_disconnect). */
   protected override disconnected(): void {
-    // connect(AF_UNSPEC) keeps the port but forgets the chosen source address
-    const l = this.local as InetName | undefined;
-    if (l && this.autoSource) this.local = l.withIp(this.domain === AF_INET ? V4_ANY : V6_ANY);
-    this.autoSource = false;
+    let l = this.local as InetName | undefined;
+    if (!l) return;
+    if (!this.addrLocked) l = l.withIp(this.domain === AF_INET ? V4_ANY : V6_ANY);
+    if (!this.portLocked) {
+      (this.ns as InetNamespace).unhash(this);
+      l = l.withPort(0);
+    }
+    this.local = l;
   }
   protected override senderName(): SockName | undefined {
     return this.from ?? this.local;

@@ -28,7 +28,7 @@ const IPV6_TCLASS = 67;
 
 /** Integer IP options kept as set (IP_RECVERR, IP_PKTINFO, IP_MTU_DISCOVER ...), with defaults. */
 const PLAIN_IP = new Map<number, number>([
-  [3, 0], [7, 0], [8, 0], [10, 1], [11, 0], [12, 0], [13, 0], [15, 0], [19, 0], [24, 0], [IP_MULTICAST_ALL, 1],
+  [3, 0], [7, 0], [8, 0], [10, 1], [11, 0], [12, 0], [13, 0], [15, 0], [19, 0], [24, 0],
 ]);
 const PLAIN_IPV6 = new Map<number, number>([
   [23, 1], [25, 0], [49, 0], [50, 0], [62, 0], [66, 0], [IPV6_TCLASS, 0], [74, 0],
@@ -47,6 +47,10 @@ export class IpOptions {
   multicastLoop = true;
   v6only = false;
   unicastHops = 64;
+  /** IP_MULTICAST_ALL: receive groups joined by any socket, not only by this one. */
+  multicastAll = true;
+  /** IP_MULTICAST_IF's address, as hex. */
+  multicastIf = '00000000';
   readonly plain = new Map<number, number>();
 
   constructor(readonly domain: number) {}
@@ -70,13 +74,16 @@ export class IpOptions {
         case IP_MULTICAST_LOOP:
           return int(this.multicastLoop ? 1 : 0);
         case IP_MULTICAST_IF:
-          return int(0);
+          v.setUint32(0, parseInt(this.multicastIf, 16), false);
+          return 4;
+        case IP_MULTICAST_ALL:
+          return int(this.multicastAll ? 1 : 0);
       }
       const d = PLAIN_IP.get(opt);
       return d === undefined ? -E.ENOPROTOOPT : int(this.plain.get(opt) ?? d);
     }
     if (level === SOL_IPV6) {
-      if (this.domain !== AF_INET6) return -E.ENOPROTOOPT;
+      if (this.domain !== AF_INET6) return -E.EOPNOTSUPP;
       switch (opt) {
         case IPV6_V6ONLY:
           return int(this.v6only ? 1 : 0);
@@ -92,7 +99,7 @@ export class IpOptions {
       const d = PLAIN_IPV6.get(opt);
       return d === undefined ? -E.ENOPROTOOPT : int(this.plain.get(1000 + opt) ?? d);
     }
-    return -E.ENOPROTOOPT;
+    return this.otherLevel();
   }
 
   set(level: number, opt: number, v: DataView, len: number, s: Socket): number {
@@ -103,12 +110,18 @@ export class IpOptions {
         const group = V4_PREFIX + hex(v, 0, 4);
         return this.membership(s, group, opt === IP_ADD_MEMBERSHIP);
       }
-      if (opt === IP_MULTICAST_IF) return len >= 4 || len === 0 ? 0 : -E.EINVAL;
+      if (opt === IP_MULTICAST_IF) {
+        // struct in_addr, ip_mreq or ip_mreqn: the interface address follows the group in the latter
+        if (len < 4) return -E.EINVAL;
+        this.multicastIf = hex(v, len >= 8 ? 4 : 0, 4);
+        return 0;
+      }
       const x = int();
       if (Number.isNaN(x)) return -E.EINVAL;
       switch (opt) {
         case IP_TOS:
-          this.tos = x & 0xff;
+          // TCP keeps the ECN bits its own (do_ip_setsockopt)
+          this.tos = s.type === 1 ? (x & 0xfc) | (this.tos & 3) : x & 0xff;
           return 0;
         case IP_TTL:
           if (x < -1 || x === 0 || x > 255) return -E.EINVAL;
@@ -120,6 +133,10 @@ export class IpOptions {
           return 0;
         case IP_MULTICAST_LOOP:
           this.multicastLoop = x !== 0;
+          return 0;
+        case IP_MULTICAST_ALL:
+          if (x !== 0 && x !== 1) return -E.EINVAL;
+          this.multicastAll = x !== 0;
           return 0;
       }
       if (!PLAIN_IP.has(opt)) return -E.ENOPROTOOPT;
@@ -158,7 +175,12 @@ export class IpOptions {
       this.plain.set(1000 + opt, x);
       return 0;
     }
-    return -E.ENOPROTOOPT;
+    return -E.ENOPROTOOPT; // ip_setsockopt and ipv6_setsockopt alike
+  }
+
+  /** A level neither IP layer knows: ip_getsockopt's EOPNOTSUPP, ipv6_getsockopt's ENOPROTOOPT. */
+  private otherLevel(): number {
+    return this.domain === AF_INET6 ? -E.ENOPROTOOPT : -E.EOPNOTSUPP;
   }
 
   private membership(s: Socket, group: string, join: boolean): number {
@@ -202,6 +224,25 @@ const PLAIN_TCP = new Map<number, number>([
 ]);
 
 const TCP_STATE = { connected: 1, connecting: 2, unconnected: 7, listening: 10 } as const;
+const TCP_FIN_WAIT2 = 5;
+const TCP_CLOSE_WAIT = 8;
+const TCP_LAST_ACK = 9;
+
+interface TcpView {
+  state?: keyof typeof TCP_STATE;
+  shutWr: boolean;
+  peerGone?: boolean;
+  peer?: { shutWr: boolean };
+}
+
+/** The TCP state Linux would be in: FIN sent and/or received on an established connection. */
+function tcpState(s: TcpView): number {
+  const st = TCP_STATE[s.state ?? 'unconnected'];
+  if (st !== 1) return st;
+  const finIn = s.peerGone || (s.peer?.shutWr ?? false);
+  if (finIn) return s.shutWr ? TCP_LAST_ACK : TCP_CLOSE_WAIT;
+  return s.shutWr ? TCP_FIN_WAIT2 : st;
+}
 
 export class TcpOptions {
   nodelay = false;
@@ -218,7 +259,7 @@ export class TcpOptions {
     this.keepCnt = o.keepCnt;
   }
 
-  get(opt: number, v: DataView, s: Socket & { state?: keyof typeof TCP_STATE }): number {
+  get(opt: number, v: DataView, s: Socket & TcpView): number {
     const int = (x: number): number => (v.setInt32(0, x, true), 4);
     switch (opt) {
       case TCP_NODELAY:
@@ -273,11 +314,10 @@ export class TcpOptions {
 }
 
 /** struct tcp_info (linux/tcp.h), the fields readers use; 248 bytes as Linux 6.x copies. */
-function tcpInfo(v: DataView, s: Socket & { state?: keyof typeof TCP_STATE }): number {
+function tcpInfo(v: DataView, s: Socket & TcpView): number {
   for (let i = 0; i < 248; i++) v.setUint8(i, 0);
-  const state = TCP_STATE[s.state ?? 'unconnected'];
-  v.setUint8(0, state);
-  const connected = state === 1;
+  v.setUint8(0, tcpState(s));
+  const connected = s.state === 'connected';
   v.setUint32(8, connected ? 201000 : 1000000, true); // rto (us)
   v.setUint32(16, connected ? 32768 : 536, true); // snd_mss
   v.setUint32(20, connected ? 536 : 0, true); // rcv_mss

@@ -87,7 +87,6 @@ export function decodeName(domain: number, buf: Buffer, len: number): SockName |
     return new InetName(V4_PREFIX + buf.toString('hex', 4, 8), buf.readUInt16BE(2));
   }
   if (domain === AF_INET6) {
-    if (family === AF_INET) return -EAFNOSUPPORT;
     if (len < 24) return -EINVAL;
     if (family !== AF_INET6) return -EAFNOSUPPORT;
     return new InetName(buf.toString('hex', 8, 24), buf.readUInt16BE(2), buf.readUInt32BE(4), len >= 28 ? buf.readUInt32LE(24) : 0);

@@ -295,7 +295,9 @@ export abstract class Socket extends OpenFile {
     }
     if (opt === SO_LINGER) {
       if (len < 8) return -EINVAL;
-      this.linger = [v.getInt32(0, true) ? 1 : 0, v.getInt32(4, true)];
+      // turning lingering off keeps the time (sock_setsockopt only clears SOCK_LINGER)
+      const on = v.getInt32(0, true) !== 0;
+      this.linger = on ? [1, v.getInt32(4, true)] : [0, this.linger[1]];
       return 0;
     }
     if (opt === SO_BINDTODEVICE) return 0;

@@ -20,8 +20,8 @@ export interface StreamNamespace extends Namespace {
   listener(k: Kernel, t: Task, s: StreamSocket, name: SockName): StreamSocket | number;
   /** A connecting socket needs a name of its own first (TCP's ephemeral port). */
   prepareConnect(k: Kernel, t: Task, s: StreamSocket, to: SockName): number;
-  /** The server side's local name for a connection to `to` (a wildcard listener's real address). */
-  acceptedName(l: StreamSocket, to: SockName): SockName | undefined;
+  /** Name the server side of a connection to `to` (a wildcard listener's real address). */
+  accepted(l: StreamSocket, srv: StreamSocket, to: SockName): void;
 }
 
 export abstract class StreamSocket extends Socket {
@@ -44,7 +44,7 @@ export abstract class StreamSocket extends Socket {
 
   declare readonly ns: StreamNamespace;
 
-  /** A new socket of the same kind (the server side of an accepted connection). */
+  /** A listener's new socket for an incoming connection, inheriting its options. */
   protected abstract sibling(): StreamSocket;
   /** Whether a socket that was never connected reads EINVAL (unix stream) or ENOTCONN. */
   protected abstract readonly unconnectedReadError: number;
@@ -83,8 +83,8 @@ export abstract class StreamSocket extends Socket {
     if (this.error) m |= POLLERR;
     if (this.state === 'connecting') return m;
     const rdHup = this.shutRd || this.peerGone || (this.peer?.shutWr ?? false);
-    if (this.rx.size > 0 || (this.messages && this.rx.count > 0) || (rdHup && this.state === 'connected')) m |= POLLIN | POLLRDNORM;
-    if (rdHup && this.state === 'connected') m |= POLLRDHUP;
+    if (this.rx.size > 0 || (this.messages && this.rx.count > 0) || rdHup) m |= POLLIN | POLLRDNORM;
+    if (rdHup) m |= POLLRDHUP;
     if (this.state === 'unconnected' || (this.shutWr && rdHup) || this.hangupOnPeerGone()) m |= POLLHUP;
     if (this.state === 'unconnected' || this.shutWr || this.peerGone || !this.peer) m |= this.outMask;
     else if (this.room() * 4 >= this.peer.rx.capacity + this.sndbuf) m |= this.outMask;
@@ -119,14 +119,16 @@ export abstract class StreamSocket extends Socket {
       return -E.EISCONN;
     }
     if (this.state === 'connecting') return this.nonblocking ? -E.EALREADY : -E.EAGAIN;
-    if (this.error && this.connectPending) {
+    if (this.connectPending) {
+      // a non-blocking connect failed: the next connect reports it (ECONNABORTED once read)
       this.connectPending = false;
-      return -this.takeError();
+      this.shutRd = this.shutWr = false;
+      return -(this.takeError() || E.ECONNABORTED);
     }
     if (name === undefined) return -E.EINVAL;
     const t = c.task;
     const l = this.ns.listener(k, t, this, name);
-    if (typeof l === 'number') return l;
+    if (typeof l === 'number') return this.connectFailed(l);
     const r = this.ns.prepareConnect(k, t, this, name);
     if (r < 0) return r;
     this.remote = name;
@@ -144,6 +146,10 @@ export abstract class StreamSocket extends Socket {
     return this.nonblocking ? -E.EINPROGRESS : -E.EAGAIN;
   }
   protected abstract connectOnListener(): number;
+  /** The connect found no listener (TCP reports a non-blocking refusal later, through SO_ERROR). */
+  protected connectFailed(err: number): number {
+    return err;
+  }
   /** What connect answers once the connection exists: TCP's non-blocking EINPROGRESS. */
   protected connectedResult(): number {
     return 0;
@@ -166,8 +172,8 @@ export abstract class StreamSocket extends Socket {
 
   /** Make the connection: a server-side socket joins l's accept queue. */
   private establish(l: StreamSocket, to: SockName): void {
-    const srv = this.sibling();
-    srv.local = this.ns.acceptedName(l, to) ?? l.local;
+    const srv = l.sibling();
+    this.ns.accepted(l, srv, to);
     srv.remote = this.local;
     srv.cred = l.cred;
     srv.peer = this;
@@ -248,9 +254,9 @@ export abstract class StreamSocket extends Socket {
     return -E.EAGAIN;
   }
 
+  /** The flags stick even where the call fails (inet_shutdown records them first). */
   override shutdown(how: number): number {
     if (how < SHUT_RD || how > 2) return -E.EINVAL;
-    if (this.state !== 'connected') return this.shutdownUnconnected(how);
     if (how !== SHUT_WR) this.shutRd = true;
     if (how !== SHUT_RD) this.shutWr = true;
     const p = this.peer;
@@ -262,11 +268,20 @@ export abstract class StreamSocket extends Socket {
       p.waitQueue.notify(POLLIN | POLLOUT | POLLRDHUP);
     }
     this.waitQueue.notify(POLLIN | POLLOUT | POLLRDHUP);
-    return 0;
+    return this.state === 'connected' ? 0 : this.shutdownUnconnected(how);
   }
   /** shutdown on a socket that is not connected: ENOTCONN (a TCP listener is closed instead). */
   protected shutdownUnconnected(_how: number): number {
     return -E.ENOTCONN;
+  }
+
+  /** Stop listening: queued connections are reset, waiting connectors refused. */
+  protected stopListening(): void {
+    for (const s of this.acceptq.splice(0)) s.decRefUnaccepted();
+    for (const s of this.waiting.splice(0)) s.refused();
+    this.state = 'unconnected';
+    this.shutRd = this.shutWr = false;
+    this.waitQueue.notify(POLLIN | POLLHUP);
   }
 
   override peerName(): SockName | undefined | number {
@@ -281,17 +296,18 @@ export abstract class StreamSocket extends Socket {
   /** The connection is torn down from the other side: reset (error) or an orderly close. */
   peerReleased(reset: boolean): void {
     this.peerGone = true;
-    if (reset) this.error = E.ECONNRESET;
+    if (reset) {
+      // tcp_reset / unix_release_sock: an error, and both directions shut
+      this.error = E.ECONNRESET;
+      this.shutRd = this.shutWr = true;
+    }
     this.rx.readable.notify(POLLIN | POLLRDNORM | POLLRDHUP | POLLHUP | (reset ? POLLERR : 0));
     this.rx.writable.notify(POLLOUT | POLLERR);
     this.waitQueue.notify(POLLIN | POLLOUT | POLLHUP | POLLRDHUP | (reset ? POLLERR : 0));
   }
 
   protected override release(): void {
-    if (this.state === 'listening') {
-      for (const s of this.acceptq.splice(0)) s.decRefUnaccepted();
-      for (const s of this.waiting.splice(0)) s.refused();
-    }
+    if (this.state === 'listening') this.stopListening();
     if (this.waitingOn) {
       const w = this.waitingOn.waiting;
       const i = w.indexOf(this);

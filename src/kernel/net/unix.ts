@@ -116,8 +116,8 @@ export class UnixNamespace implements StreamNamespace, DgramNamespace {
     return 0;
   }
 
-  acceptedName(l: StreamSocket): SockName | undefined {
-    return l.local;
+  accepted(l: StreamSocket, srv: StreamSocket): void {
+    srv.local = l.local;
   }
 }
 
@@ -156,9 +156,7 @@ export class UnixStream extends StreamSocket {
     return this.nonblocking;
   }
   /** unix_shutdown only records the shutdown, connected or not. */
-  protected override shutdownUnconnected(how: number): number {
-    if (how !== 1) this.shutRd = true;
-    if (how !== 0) this.shutWr = true;
+  protected override shutdownUnconnected(): number {
     return 0;
   }
   protected override hangupOnPeerGone(): boolean {
@@ -176,6 +174,7 @@ export class UnixDgram extends DgramSocket {
     super(ns, AF_UNIX, SOCK_DGRAM, 0, flags, RMEM_DEFAULT, WMEM_DEFAULT);
   }
   override readonly outMask = POLLOUT | POLLWRNORM | POLLWRBAND;
+  protected override readonly shutdownNeedsPeer = false;
 
   protected override release(): void {
     super.release();
