@@ -22,6 +22,7 @@ import { execveStop } from './syscalls/exec.js';
 import { Strace } from './strace.js';
 import { UnixNamespace } from './net/unix.js';
 import { InetNamespace } from './net/inet.js';
+import { NetlinkNamespace } from './net/netlink.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -60,6 +61,7 @@ export class Kernel {
   /** The sandbox's network: its unix socket names and its private loopback stack. */
   readonly unix = new UnixNamespace();
   readonly inet = new InetNamespace();
+  readonly netlink = new NetlinkNamespace();
   init: ThreadGroup | undefined;
   /** Every deadline of the kernel. */
   readonly timers = new TimerQueue();

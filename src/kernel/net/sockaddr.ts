@@ -46,7 +46,15 @@ export class InetName {
   }
 }
 
-export type SockName = UnixName | InetName;
+/** An AF_NETLINK name: the port id (0 is the kernel) and multicast groups. */
+export class NetlinkName {
+  constructor(
+    readonly pid: number,
+    readonly groups: number,
+  ) {}
+}
+
+export type SockName = UnixName | InetName | NetlinkName;
 
 export const V4_PREFIX = '00000000000000000000ffff';
 export const V4_ANY = V4_PREFIX + '00000000';
@@ -81,6 +89,10 @@ export function decodeName(domain: number, buf: Buffer, len: number): SockName |
     while (end < len && buf[end] !== 0) end++;
     return new UnixName('path', buf.toString('latin1', 2, end));
   }
+  if (domain === AF_NETLINK) {
+    if (len < 12 || family !== AF_NETLINK) return -EINVAL;
+    return new NetlinkName(buf.readUInt32LE(4), buf.readUInt32LE(8));
+  }
   if (domain === AF_INET) {
     if (len < 16) return -EINVAL;
     if (family !== AF_INET) return -EAFNOSUPPORT;
@@ -107,6 +119,15 @@ export function encodeName(domain: number, name: SockName | undefined, out: Buff
     out[2 + n] = 0;
     return 2 + n + 1;
   }
+  if (domain === AF_NETLINK) {
+    out.fill(0, 0, 12);
+    out.writeUInt16LE(AF_NETLINK, 0);
+    if (name instanceof NetlinkName) {
+      out.writeUInt32LE(name.pid >>> 0, 4);
+      out.writeUInt32LE(name.groups >>> 0, 8);
+    }
+    return 12;
+  }
   const inet = name instanceof InetName ? name : undefined;
   const ip = inet?.ip ?? (domain === AF_INET ? V4_ANY : V6_ANY);
   if (domain === AF_INET) {
@@ -128,6 +149,7 @@ export function encodeName(domain: number, name: SockName | undefined, out: Buff
 /** Printable form for strace and /proc: "127.0.0.1:80", "[::1]:80", "@abstract", "/path". */
 export function showName(name: SockName | undefined): string {
   if (!name) return '';
+  if (name instanceof NetlinkName) return `netlink:${name.pid}`;
   if (name instanceof UnixName) return name.kind === 'abstract' ? `@${name.name}` : name.name;
   if (name.isV4) {
     const h = name.ip.slice(24);

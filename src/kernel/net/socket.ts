@@ -7,6 +7,7 @@ import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { Call } from '../call.js';
 import { EINVAL, ENOPROTOOPT, EOPNOTSUPP, ENOTTY } from '../errno.js';
+import { interfaceIoctl } from './ifreq.js';
 import { MsgQueue, type Cred, type Msg, type Reading } from './msgqueue.js';
 import { SOCK_DGRAM, SOCK_STREAM, showName, type SockName } from './sockaddr.js';
 
@@ -211,7 +212,7 @@ export abstract class Socket extends OpenFile {
       return k.mem.putI32(t.tid, arg, v);
     }
     if (req === SIOCOUTQ) return k.mem.putI32(t.tid, arg, this.outq());
-    return -ENOTTY;
+    return interfaceIoctl(k, t, req, arg) ?? -ENOTTY;
   }
   get listening(): boolean {
     return false;

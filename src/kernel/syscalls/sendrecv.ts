@@ -23,7 +23,7 @@ import {
 } from '../net/socket.js';
 import { StreamSocket } from '../net/stream.js';
 import type { Reading } from '../net/msgqueue.js';
-import { AF_UNIX, SOCK_DGRAM, decodeName, encodeName, type SockName } from '../net/sockaddr.js';
+import { AF_UNIX, decodeName, encodeName, type SockName } from '../net/sockaddr.js';
 import { socketAt, credOf } from './socket.js';
 import type { Task } from '../task.js';
 
@@ -393,7 +393,7 @@ export function recvCore(k: Kernel, c: Call, s: Socket, iov: IoVec, flags: numbe
 
 /** The sender's name for recvfrom/recvmsg: none (length 0) from streams and unnamed senders. */
 function writeFrom(k: Kernel, tid: number, s: Socket, rd: Reading, tg: RecvTarget): number {
-  const from = s.domain === AF_UNIX || s.type === SOCK_DGRAM ? rd.first.from : undefined;
+  const from = s.domain === AF_UNIX || !s.streaming ? rd.first.from : undefined;
   const ulen = k.mem.u32(tid, tg.nameLenAddr);
   if (ulen < 0) return ulen;
   if ((ulen | 0) < 0) return -E.EINVAL;

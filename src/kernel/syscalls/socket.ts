@@ -11,7 +11,8 @@ import { Socket, SOL_SOCKET, SO_PEERCRED } from '../net/socket.js';
 import { StreamSocket } from '../net/stream.js';
 import { UnixStream, UnixDgram } from '../net/unix.js';
 import { TcpSocket, UdpSocket } from '../net/inet.js';
-import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, decodeName, encodeName, type SockName } from '../net/sockaddr.js';
+import { NetlinkSocket, NETLINK_ROUTE } from '../net/netlink.js';
+import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, decodeName, encodeName, type SockName } from '../net/sockaddr.js';
 import type { Task } from '../task.js';
 
 const SOCK_TYPE_MASK = 0xf;
@@ -50,6 +51,11 @@ function create(k: Kernel, domain: number, type: number, protocol: number, flags
     }
     if (type === SOCK_RAW) return -E.EPERM;
     return -E.ESOCKTNOSUPPORT;
+  }
+  if (domain === AF_NETLINK) {
+    if (type !== SOCK_RAW && type !== SOCK_DGRAM) return -E.ESOCKTNOSUPPORT;
+    if (protocol !== NETLINK_ROUTE) return -E.EPROTONOSUPPORT;
+    return new NetlinkSocket(k.netlink, type, protocol, flags);
   }
   return -E.EAFNOSUPPORT;
 }
