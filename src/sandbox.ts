@@ -16,6 +16,10 @@ export interface SandboxConfig {
   /** Host directory used as the guest root, read-only (default: the host root). */
   root?: string;
   volumes: { host: string; guest: string; readOnly: boolean }[];
+  /** --net host: guest TCP may reach the host (see InetNamespace.hostNet). */
+  netHost?: boolean;
+  /** -p: host loopback ports leading to guest listeners. */
+  publish?: { hostPort: number; guestPort: number }[];
   /** Guest working directory. */
   cwd?: string;
   log: Logger;
@@ -96,6 +100,15 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   // The guest's umask applies to what it creates; ours must not apply twice.
   process.umask(0);
   const kernel = new Kernel(machine, { mounts, cwd, hostname: cfg.hostname ?? hostHostname(), log: cfg.log, straceWriter: cfg.strace });
+  kernel.inet.hostNet = cfg.netHost ?? false;
+  kernel.inet.warn = (msg) => cfg.log.warn({}, msg);
+  for (const p of cfg.publish ?? []) {
+    try {
+      await kernel.inet.publish(p.hostPort, p.guestPort);
+    } catch (e) {
+      throw new SandboxError(`starry-sandbox: -p ${p.hostPort}:${p.guestPort}: cannot listen on the host's 127.0.0.1:${p.hostPort} (${(e as Error).message}); pick a free host port`, 125);
+    }
+  }
   // The guest path: the kernel's execve stop maps it (and its interpreters) to the host.
   const program = findProgram(kernel, cfg, cwd);
   const envp = Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`);

@@ -12,6 +12,12 @@ options:
   --cwd DIR             the guest's working directory (default: the current directory)
   -e, --env K=V         set an environment variable (repeatable)
   --clear-env           start from an empty environment instead of the caller's
+  --net host            let guest TCP reach host addresses (a connect that no sandbox
+                        listener takes goes to the host) and guest listeners listen on
+                        the host too; without it nothing leaves the sandbox
+  -p, --publish HOST_PORT:GUEST_PORT
+                        connections to the host's 127.0.0.1:HOST_PORT reach the guest's
+                        listener on GUEST_PORT (repeatable)
   --strace[=FILE]       print every syscall in strace's format to stderr or FILE
   --log-level LEVEL     fatal, error, warn (default), info, debug, trace or silent
   --log-file FILE       write the kernel's log to FILE instead of stderr
@@ -25,6 +31,8 @@ export interface CliOptions {
   cwd?: string;
   env: string[];
   clearEnv: boolean;
+  netHost: boolean;
+  publish: string[];
   strace: boolean;
   straceFile?: string;
   logLevel: string;
@@ -40,7 +48,7 @@ export class UsageError extends Error {}
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { volumes: [], env: [], clearEnv: false, strace: false, logLevel: 'warn', help: false, version: false, args: [] };
+  const o: CliOptions = { volumes: [], env: [], clearEnv: false, netHost: false, publish: [], strace: false, logLevel: 'warn', help: false, version: false, args: [] };
   let i = 0;
   const value = (name: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -68,6 +76,13 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       }
       case '--clear-env': o.clearEnv = true; break;
+      case '--net': {
+        const mode = value(name, inline);
+        if (mode !== 'host' && mode !== 'none') throw new UsageError(`--net must be host or none, got "${mode}"`);
+        o.netHost = mode === 'host';
+        break;
+      }
+      case '-p': case '--publish': o.publish.push(value(name, inline)); break;
       case '--strace':
         o.strace = true;
         if (inline !== undefined) o.straceFile = inline;
@@ -106,4 +121,16 @@ export function parseVolume(spec: string): Volume {
   }
   if (!parts[1].startsWith('/')) throw new UsageError(`-v: the guest path must be absolute, got "${parts[1]}"`);
   return { host: parts[0], guest: parts[1], readOnly: ro };
+}
+
+export interface Publish {
+  hostPort: number;
+  guestPort: number;
+}
+
+export function parsePublish(spec: string): Publish {
+  const m = /^(\d+):(\d+)$/.exec(spec);
+  const ok = (n: number): boolean => n >= 1 && n <= 65535;
+  if (!m || !ok(Number(m[1])) || !ok(Number(m[2]))) throw new UsageError(`-p needs HOST_PORT:GUEST_PORT (ports 1-65535), got "${spec}"`);
+  return { hostPort: Number(m[1]), guestPort: Number(m[2]) };
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { isatty } from 'node:tty';
 import pino from 'pino';
-import { parseArgs, parseVolume, UsageError, USAGE, type CliOptions } from './args.js';
+import { parseArgs, parseVolume, parsePublish, UsageError, USAGE, type CliOptions } from './args.js';
 import { runSandbox, SandboxError } from '../sandbox.js';
 import type { Logger } from '../kernel/kernel.js';
 
@@ -92,6 +92,8 @@ export async function main(argv: string[]): Promise<number> {
       env: environment(o),
       root: o.root,
       volumes: o.volumes.map(parseVolume),
+      netHost: o.netHost,
+      publish: o.publish.map(parsePublish),
       cwd: o.cwd,
       log,
       strace,

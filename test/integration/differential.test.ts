@@ -9,7 +9,7 @@ import { compiled, programNames } from '../helpers/cc.js';
 const work = join(ROOT, '.cache', 'differential');
 mkdirSync(work, { recursive: true });
 
-const skip = new Set(['view_probe', 'unknown_syscall', 'net_ifaces']); // helpers for other tests, not comparisons
+const skip = new Set(['view_probe', 'unknown_syscall', 'net_ifaces', 'net_peer']); // helpers for other tests, not comparisons
 
 for (const name of programNames().filter((n) => !skip.has(n))) {
   for (const isStatic of [false, true]) {

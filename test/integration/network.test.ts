@@ -1,7 +1,9 @@
 // The sandbox's network as programs discover it: one interface, lo, described as the host
 // describes its own lo (plus IFF_MULTICAST, which the sandbox's lo carries).
 import test from 'ava';
-import { sandbox, native } from '../helpers/sandbox.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { sandbox, native, CLI, ROOT } from '../helpers/sandbox.js';
 import { compiled } from '../helpers/cc.js';
 
 const IFF_MULTICAST = 0x1000;
@@ -17,4 +19,93 @@ test('getifaddrs, if_nameindex and if_nametoindex see only lo, as the host sees 
   const guest = sandbox([prog]);
   t.is(guest.status, 0, guest.stderr);
   t.deepEqual(guest.stdout.trim().split('\n'), hostLo);
+});
+
+/** Run the sandbox asynchronously (the test's own host sockets must keep working meanwhile). */
+function start(args: string[]): { child: ChildProcess; out: () => string; done: Promise<number> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0))));
+  return { child, out: () => out, done };
+}
+
+async function until(what: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A free host port (bound once by the host, then released). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** One exchange with a host TCP server at port: send text, half-close, read everything. */
+function exchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = connect({ port, host: '127.0.0.1' }, () => c.end(text));
+    let got = '';
+    c.on('data', (d) => (got += d.toString()));
+    c.on('end', () => resolve(got));
+    c.on('error', reject);
+  });
+}
+
+test('-p publishes a guest listener on the host loopback; without it the port is closed', async (t) => {
+  const prog = compiled('net_peer');
+  const hostPort = await freePort();
+  const guestPort = await freePort();
+  await t.throwsAsync(exchange(hostPort, 'x'), { code: 'ECONNREFUSED' });
+  const sb = start(['-p', `${hostPort}:${guestPort}`, '--', prog, 'serve', String(guestPort)]);
+  await until(() => sb.out().includes('listening'));
+  const big = 'hello from the host\n'.repeat(20000);
+  t.is(await exchange(hostPort, big), big.toUpperCase());
+  t.is(await sb.done, 0);
+  t.regex(sb.out(), /served/);
+});
+
+test('--net host lets a guest client reach a host server; without it the connect is refused', async (t) => {
+  const prog = compiled('net_peer');
+  const srv = createServer((c) => c.on('data', (d) => c.write(`host got ${d}`)).on('end', () => c.end()));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = String((srv.address() as AddressInfo).port);
+  try {
+    const closed = start(['--', prog, 'call', '127.0.0.1', port]);
+    t.is(await closed.done, 0);
+    t.is(closed.out(), 'connect: ECONNREFUSED\n');
+    const far = start(['--', prog, 'call', '192.0.2.1', port]);
+    t.is(await far.done, 0);
+    t.is(far.out(), 'connect: ENETUNREACH\n');
+    const open = start(['--net', 'host', '--', prog, 'call', '127.0.0.1', port]);
+    t.is(await open.done, 0);
+    t.is(open.out(), 'reply: host got ping\n');
+  } finally {
+    srv.close();
+  }
+});
+
+test('--net host: a guest listener also listens on the host', async (t) => {
+  const prog = compiled('net_peer');
+  const port = await freePort();
+  const sb = start(['--net', 'host', '--', prog, 'serve', String(port)]);
+  await until(() => sb.out().includes('listening'));
+  // the host listener follows the guest's listen(2) asynchronously: retry while refused
+  let reply: string | undefined;
+  for (let i = 0; i < 200 && reply === undefined; i++) {
+    reply = await exchange(port, 'net host\n').catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ECONNREFUSED') throw e;
+      await new Promise((r) => setTimeout(r, 25));
+      return undefined;
+    });
+  }
+  t.is(reply, 'NET HOST\n');
+  t.is(await sb.done, 0);
 });

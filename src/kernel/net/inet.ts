@@ -9,6 +9,10 @@ import { StreamSocket, type StreamNamespace } from './stream.js';
 import { DgramSocket, type DgramNamespace } from './dgram.js';
 import { AF_INET, AF_INET6, InetName, V4_ANY, V4_LOOPBACK, V4_PREFIX, V6_ANY, V6_LOOPBACK, isAny, isLoopback, isMulticast, type SockName } from './sockaddr.js';
 import { TcpOptions, IpOptions } from './inetopts.js';
+import { BridgeSocket, errnoOf } from './bridge.js';
+import { hostConnect, hostListen, ipHex, ipString, type Server, type Socket as HostSocket } from '../../host/net.js';
+import type { Call } from '../call.js';
+import { POLLERR, POLLHUP, POLLOUT, POLLWRNORM } from '../wait.js';
 
 const EPHEMERAL_LOW = 32768;
 const EPHEMERAL_HIGH = 60999;
@@ -69,6 +73,10 @@ function overlap(s: InetSocket, ip: string, o: InetSocket): boolean {
 }
 
 export class InetNamespace implements StreamNamespace, DgramNamespace {
+  /** --net host: connections to addresses outside the sandbox go to the host, listeners listen there too. */
+  hostNet = false;
+  /** Where the way out reports what it could not do (a host port in use ...). */
+  warn: (msg: string) => void = () => {};
   readonly tcp = new PortTable();
   readonly udp = new PortTable();
   /** Multicast groups joined inside the sandbox (ip -> member count), as IP_MULTICAST_ALL sees. */
@@ -160,6 +168,11 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
   listener(_k: Kernel, _t: Task, s: StreamSocket, name: SockName): StreamSocket | number {
     const to = this.route(s, name as InetName);
     if (typeof to === 'number') return to;
+    return this.listenerAt(to);
+  }
+
+  /** The sandbox listener a connection to `to` (a routed sandbox address) reaches. */
+  listenerAt(to: InetName): StreamSocket | number {
     const found = this.matching(this.tcp, to, (o) => o.listening);
     if (found.length === 0) return -E.ECONNREFUSED;
     // SO_REUSEPORT listeners share the connections
@@ -176,6 +189,29 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
     }
     const r = this.source(k, t, s as unknown as InetSocket, to, true);
     return typeof r === 'number' ? r : 0;
+  }
+
+  /** Under --net host, whether a connect to `to` leaves the sandbox (no sandbox listener has it). */
+  goesOut(s: Socket, to: InetName): boolean {
+    if (!this.hostNet) return false;
+    const r = this.route(s, to);
+    return typeof r === 'number' ? r === -E.ENETUNREACH : typeof this.listenerAt(r) === 'number';
+  }
+
+  /** A connection from the host (-p or a --net host listener) for the guest's port. */
+  fromHost(conn: HostSocket, guestPort: number, domain = AF_INET): void {
+    const l = this.listenerAt(new InetName(V4_LOOPBACK, guestPort));
+    if (typeof l === 'number') {
+      conn.destroy();
+      return;
+    }
+    const b = new BridgeSocket(this, l.domain === AF_INET6 ? AF_INET6 : domain, conn);
+    b.enter(l, new InetName(ipHex(conn.remoteAddress ?? '127.0.0.1'), conn.remotePort ?? 0));
+  }
+
+  /** -p HOST_PORT:GUEST_PORT: the host's loopback port leads to the guest's listener. */
+  async publish(hostPort: number, guestPort: number): Promise<void> {
+    await hostListen(hostPort, '127.0.0.1', (conn) => this.fromHost(conn, guestPort));
   }
 
   /** The accepted socket holds the listener's port too (it is in the bind bucket). */
@@ -275,6 +311,66 @@ export class TcpSocket extends StreamSocket {
     this.connectPending = true;
     return -E.EINPROGRESS;
   }
+  override connect(k: Kernel, c: Call, name: SockName | undefined): number {
+    const ns = this.ns as InetNamespace;
+    if (name instanceof InetName && this.state === 'unconnected' && !this.connectPending && ns.goesOut(this, name)) return this.connectOut(k, c, name);
+    return super.connect(k, c, name);
+  }
+
+  /** --net host: a connection to a host address through a bridge. */
+  private connectOut(k: Kernel, c: Call, to: InetName): number {
+    const r = this.ns.prepareConnect(k, c.task, this, new InetName(to.isV4 ? V4_LOOPBACK : V6_LOOPBACK, to.port));
+    if (r < 0) return r;
+    const conn = hostConnect(to.ip, to.port);
+    const b = new BridgeSocket(this.ns as InetNamespace, this.domain, conn);
+    this.state = 'connecting';
+    this.remote = to;
+    conn.once('connect', () => {
+      if (this.state !== 'connecting' || this.refs === 0) return conn.destroy();
+      b.local = to;
+      b.remote = this.local;
+      StreamSocket.pair(this, b);
+      b.join(this);
+      this.waitQueue.notify(POLLOUT | POLLWRNORM);
+    });
+    conn.once('error', (e: NodeJS.ErrnoException) => {
+      if (this.state !== 'connecting') return;
+      this.state = 'unconnected';
+      this.remote = undefined;
+      this.error = errnoOf(e);
+      this.shutRd = this.shutWr = true;
+      this.connectPending = this.nonblocking;
+      this.waitQueue.notify(POLLOUT | POLLERR | POLLHUP);
+    });
+    if (!this.nonblocking) return -E.EAGAIN;
+    this.connectPending = true;
+    return -E.EINPROGRESS;
+  }
+
+  override listen(backlog: number): number {
+    const r = super.listen(backlog);
+    const ns = this.ns as InetNamespace;
+    if (r < 0 || !ns.hostNet || this.hostServer) return r;
+    const l = this.local as InetName;
+    const port = l.port;
+    const addr = isAny(l.ip) ? (this.domain === AF_INET6 ? '::' : '0.0.0.0') : ipString(l.ip);
+    hostListen(port, addr, (conn) => ns.fromHost(conn, port, this.domain)).then(
+      (srv) => {
+        if (this.listening) this.hostServer = srv;
+        else srv.close();
+      },
+      (e: Error) => ns.warn(`--net host: cannot listen on the host's ${addr} port ${port} for the guest: ${e.message}`),
+    );
+    return r;
+  }
+  private hostServer: Server | undefined;
+
+  protected override stopListening(): void {
+    this.hostServer?.close();
+    this.hostServer = undefined;
+    super.stopListening();
+  }
+
   protected override connectFailed(err: number): number {
     if (err !== -E.ECONNREFUSED || !this.nonblocking) return err;
     // the reset that refused it shut both directions (tcp_done)

@@ -41,6 +41,8 @@ export abstract class StreamSocket extends Socket {
   waitingOn: StreamSocket | undefined;
   /** A non-blocking connect finished and the next connect() reports it (TCP). */
   connectPending = false;
+  /** Called once a connection that waited for room in the accept queue is made. */
+  onEstablished: (() => void) | undefined;
 
   declare readonly ns: StreamNamespace;
 
@@ -132,18 +134,24 @@ export abstract class StreamSocket extends Socket {
     const r = this.ns.prepareConnect(k, t, this, name);
     if (r < 0) return r;
     this.remote = name;
-    if (l.acceptq.length <= l.backlog) {
-      this.establish(l, name);
-      return this.connectedResult();
-    }
-    if (this.refuseWhenFull()) {
+    if (l.acceptq.length > l.backlog && this.refuseWhenFull()) {
       this.remote = undefined;
       return -E.EAGAIN;
+    }
+    this.admitTo(l);
+    if ((this.state as StreamState) === 'connected') return this.connectedResult();
+    return this.nonblocking ? -E.EINPROGRESS : -E.EAGAIN;
+  }
+
+  /** Connect to listener l now, or wait in its queue of connectors until there is room. */
+  protected admitTo(l: StreamSocket): void {
+    if (l.acceptq.length <= l.backlog) {
+      this.establish(l, this.remote!);
+      return;
     }
     this.state = 'connecting';
     this.waitingOn = l;
     l.waiting.push(this);
-    return this.nonblocking ? -E.EINPROGRESS : -E.EAGAIN;
   }
   protected abstract connectOnListener(): number;
   /** The connect found no listener (TCP reports a non-blocking refusal later, through SO_ERROR). */
@@ -188,6 +196,9 @@ export abstract class StreamSocket extends Socket {
     l.acceptq.push(srv);
     l.waitQueue.notify(POLLIN | POLLRDNORM);
     this.waitQueue.notify(POLLOUT | POLLWRNORM);
+    const then = this.onEstablished;
+    this.onEstablished = undefined;
+    then?.();
   }
 
   /** Connectors waiting for room get it, in order. */
