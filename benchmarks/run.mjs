@@ -13,6 +13,8 @@ const out = join(root, '.cache', 'bench');
 mkdirSync(out, { recursive: true });
 const loop = join(out, 'syscall_loop');
 execFileSync('cc', ['-O2', '-pthread', '-o', loop, join(root, 'benchmarks', 'syscall_loop.c')]);
+const tcp = join(out, 'tcp_loop');
+execFileSync('cc', ['-O2', '-o', tcp, join(root, 'benchmarks', 'tcp_loop.c')]);
 
 function perCall(argv, sandboxed) {
   const cmd = sandboxed ? [process.execPath, cli, '--', ...argv] : argv;
@@ -38,10 +40,12 @@ function median(xs) {
 const runs = quick ? 1 : 5;
 const n = quick ? 20000 : 200000;
 const rows = [];
-function bench(name, unit, f) {
+/** The ratio is always "how many times slower": a throughput's is native over sandbox. */
+function bench(name, unit, f, higherIsBetter = false) {
   const nat = median(Array.from({ length: runs }, () => f(false)));
   const sb = median(Array.from({ length: runs }, () => f(true)));
-  rows.push([name, `${nat.toFixed(1)} ${unit}`, `${sb.toFixed(1)} ${unit}`, `${(sb / nat).toFixed(1)}x`]);
+  const ratio = higherIsBetter ? nat / sb : sb / nat;
+  rows.push([name, `${nat.toFixed(1)} ${unit}`, `${sb.toFixed(1)} ${unit}`, `${ratio.toFixed(1)}x`]);
 }
 
 bench('emulated syscall: fcntl(1, F_GETFD)', 'ns/call', (s) => perCall([loop, 'emulated', String(n)], s));
@@ -50,6 +54,8 @@ bench('pipe write+read of 1 byte', 'ns/pair', (s) => perCall([loop, 'pipe', Stri
 bench('natively allowed syscall: getpid', 'ns/call', (s) => perCall([loop, 'native', String(n * 5)], s));
 bench('futex ping-pong, two threads', 'ns/round', (s) => perCall([loop, 'futex', String(n / 4)], s));
 bench('eventfd ping-pong, two processes', 'ns/round', (s) => perCall([loop, 'eventfd', String(n / 10)], s));
+bench('TCP loopback ping-pong, 64 B, two processes', 'ns/round', (s) => perCall([tcp, 'pingpong', String(n / 20)], s));
+bench('TCP loopback stream, 64 KiB writes', 'MB/s', (s) => perCall([tcp, 'stream', String(quick ? 64 : 512)], s), true);
 bench('shell: find /usr -type f | wc -l', 'ms', (s) => wall(['/bin/sh', '-c', 'find /usr -type f | wc -l'], s));
 bench('startup: /bin/true', 'ms', (s) => wall(['/bin/true'], s));
 
