@@ -1,6 +1,6 @@
 // A sandbox: the mount table and environment from the configuration, a Kernel, and the Engine
 // running the first guest until every guest task is gone.
-import { mkdtempSync, mkdirSync, rmSync, realpathSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, hostname as hostHostname } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { Kernel, type Logger } from './kernel/kernel.js';
@@ -59,7 +59,12 @@ function mkdirs(base: string, ...names: string[]): string[] {
 }
 
 async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
-  const [tmp, shm, empty] = mkdirs(priv, 'tmp', 'shm', 'empty');
+  const [tmp, shm, empty, etc] = mkdirs(priv, 'tmp', 'shm', 'empty', 'etc');
+  // The sandbox's own names (hosts(5), hostname(5)): localhost and its hostname are loopback,
+  // so getaddrinfo answers them without the host's resolver.
+  const hostname = cfg.hostname ?? hostHostname();
+  writeFileSync(join(etc, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t${hostname}\n`);
+  writeFileSync(join(etc, 'hostname'), `${hostname}\n`);
   const hostCwd = realpathSync(process.cwd());
   const mounts: MountSpec[] = [{ guest: '/', host: cfg.root ? realpathSync(cfg.root) : '/', readOnly: true }];
   let cwd = cfg.cwd;
@@ -73,6 +78,8 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
     { guest: '/dev', host: '/dev', readOnly: true, devices: true, only: [...DEVICES, 'shm'] },
     { guest: '/dev/shm', host: shm, readOnly: false },
     { guest: '/proc', host: empty, readOnly: true, proc: true },
+    { guest: '/etc/hosts', host: etc, readOnly: true, entry: 'hosts' },
+    { guest: '/etc/hostname', host: etc, readOnly: true, entry: 'hostname' },
     // sysfs comes with the filesystem-view work; until then it is empty
     { guest: '/sys', host: empty, readOnly: true },
   );
@@ -88,7 +95,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   }
   // A mount point inside one of our private directories (a working directory under /tmp) must
   // exist there, as on Linux, so that the walk and listings find it.
-  const privateHosts = new Set([tmp, shm, empty]);
+  const privateHosts = new Set([tmp, shm, empty, etc]);
   for (const m of mounts) {
     const parent = mounts
       .filter((p) => p !== m && (p.guest === '/' || m.guest.startsWith(p.guest + '/')))
@@ -99,7 +106,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   }
   // The guest's umask applies to what it creates; ours must not apply twice.
   process.umask(0);
-  const kernel = new Kernel(machine, { mounts, cwd, hostname: cfg.hostname ?? hostHostname(), log: cfg.log, straceWriter: cfg.strace });
+  const kernel = new Kernel(machine, { mounts, cwd, hostname, log: cfg.log, straceWriter: cfg.strace });
   kernel.inet.hostNet = cfg.netHost ?? false;
   kernel.inet.warn = (msg) => cfg.log.warn({}, msg);
   for (const p of cfg.publish ?? []) {

@@ -109,3 +109,14 @@ test('--net host: a guest listener also listens on the host', async (t) => {
   t.is(reply, 'NET HOST\n');
   t.is(await sb.done, 0);
 });
+
+test('localhost and the sandbox hostname resolve to loopback through the sandbox /etc/hosts', (t) => {
+  // (getent hosts, not ahosts: AI_ADDRCONFIG finds no address on a loopback-only machine, as
+  // in any Linux network namespace that has only lo)
+  const r = sandbox(['/bin/sh', '-c', 'getent hosts localhost; getent hosts "$(hostname)"; cat /etc/hostname; hostname']);
+  t.is(r.status, 0, r.stderr);
+  const [lh, own, file, name] = r.stdout.trim().split('\n');
+  t.regex(lh, /^(::1|127\.0\.0\.1)\s+localhost\b/);
+  t.regex(own, new RegExp(`^127\\.0\\.0\\.1\\s+${name}$`));
+  t.is(file, name);
+});
