@@ -1,6 +1,7 @@
 // The kernel's door to the host's network, used only when the user asks (--net host, -p):
-// Node's net module for TCP. Addresses are the kernel's 16-byte hex form (sockaddr.ts).
+// Node's net module for TCP and dgram for UDP. Addresses are the kernel's 16-byte hex form (sockaddr.ts).
 import { createServer, connect, isIPv4, type Server, type Socket } from 'node:net';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 
 const V4_PREFIX = '00000000000000000000ffff';
 
@@ -42,3 +43,15 @@ export function hostConnect(hex: string, port: number): Socket {
 }
 
 export type { Server, Socket };
+
+/** A host UDP socket of the given family bound to port (0: any), delivering what it receives. */
+export function hostUdp(v6: boolean, port: number, address: string | undefined, onMessage: (data: Buffer, addr: string, port: number) => void, onError: (e: Error) => void): UdpSocket {
+  const s = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: false });
+  s.on('message', (msg, rinfo) => onMessage(msg, rinfo.address, rinfo.port));
+  s.on('error', onError);
+  s.bind({ port, address, exclusive: true });
+  s.unref();
+  return s;
+}
+
+export type { UdpSocket };

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type AddressInfo } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { sandbox, native, CLI, ROOT } from '../helpers/sandbox.js';
 import { compiled } from '../helpers/cc.js';
 
@@ -119,4 +120,25 @@ test('localhost and the sandbox hostname resolve to loopback through the sandbox
   t.regex(lh, /^(::1|127\.0\.0\.1)\s+localhost\b/);
   t.regex(own, new RegExp(`^127\\.0\\.0\\.1\\s+${name}$`));
   t.is(file, name);
+});
+
+test('--net host carries guest UDP to a host server and its reply back; without it nothing leaves', async (t) => {
+  const prog = compiled('net_peer');
+  const srv = createSocket('udp4');
+  srv.on('message', (m, r) => srv.send(`host got ${m}`, r.port, r.address));
+  await new Promise<void>((r) => srv.bind(0, '127.0.0.1', r));
+  const port = String(srv.address().port);
+  try {
+    const far = start(['--', prog, 'udpcall', '192.0.2.1', port]);
+    t.is(await far.done, 0);
+    t.is(far.out(), 'sendto: ENETUNREACH\n');
+    const inside = start(['--', prog, 'udpcall', '127.0.0.1', port]);
+    t.is(await inside.done, 0);
+    t.is(inside.out(), 'recv: EAGAIN\n');
+    const out = start(['--net', 'host', '--', prog, 'udpcall', '127.0.0.1', port]);
+    t.is(await out.done, 0);
+    t.is(out.out(), 'reply: host got ping\n');
+  } finally {
+    srv.close();
+  }
 });

@@ -4,15 +4,16 @@
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import * as E from '../errno.js';
-import { Socket, type Namespace } from './socket.js';
+import { Socket, type Namespace, type Outgoing } from './socket.js';
 import { StreamSocket, type StreamNamespace } from './stream.js';
 import { DgramSocket, type DgramNamespace } from './dgram.js';
 import { AF_INET, AF_INET6, InetName, V4_ANY, V4_LOOPBACK, V4_PREFIX, V6_ANY, V6_LOOPBACK, isAny, isLoopback, isMulticast, type SockName } from './sockaddr.js';
 import { TcpOptions, IpOptions } from './inetopts.js';
 import { BridgeSocket, errnoOf } from './bridge.js';
-import { hostConnect, hostListen, ipHex, ipString, type Server, type Socket as HostSocket } from '../../host/net.js';
+import { hostConnect, hostListen, hostUdp, ipHex, ipString, type Server, type Socket as HostSocket, type UdpSocket as HostUdp } from '../../host/net.js';
+import { Msg } from './msgqueue.js';
 import type { Call } from '../call.js';
-import { POLLERR, POLLHUP, POLLOUT, POLLWRNORM } from '../wait.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from '../wait.js';
 
 const EPHEMERAL_LOW = 32768;
 const EPHEMERAL_HIGH = 60999;
@@ -106,6 +107,8 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
     s.local = n.withPort(port);
     tab.add(is, port);
     is.inTable = true;
+    // --net host: a UDP server the guest binds receives from the host on the same port
+    if (this.hostNet && s instanceof UdpSocket && is.portLocked) s.hostSide(!n.isV4, port, isAny(n.ip) ? undefined : ipString(n.ip));
     return 0;
   }
 
@@ -196,6 +199,13 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
     if (!this.hostNet) return false;
     const r = this.route(s, to);
     return typeof r === 'number' ? r === -E.ENETUNREACH : typeof this.listenerAt(r) === 'number';
+  }
+
+  /** Under --net host, whether a datagram to `to` leaves the sandbox (no sandbox socket takes it). */
+  udpGoesOut(s: Socket, to: InetName): boolean {
+    if (!this.hostNet || isMulticast(to.ip)) return false;
+    const r = this.route(s, to);
+    return typeof r === 'number' ? r === -E.ENETUNREACH : this.matching(this.udp, r, () => true).length === 0;
   }
 
   /** A connection from the host (-p or a --net host listener) for the guest's port. */
@@ -423,6 +433,51 @@ export class UdpSocket extends DgramSocket {
   inTable = false;
   addrLocked = false;
   portLocked = false;
+  /** --net host: the host sockets datagrams to and from the host go through (IPv4, IPv6). */
+  private host: [HostUdp | undefined, HostUdp | undefined] = [undefined, undefined];
+
+  override send(k: Kernel, t: Task, out: Outgoing): number {
+    const to = out.to ?? this.remote;
+    const ns = this.ns as InetNamespace;
+    if (!(to instanceof InetName) || !ns.udpGoesOut(this, to)) return super.send(k, t, out);
+    if (this.shutWr) return -E.EPIPE;
+    if (out.iov.total > this.maxMessage) return -E.EMSGSIZE;
+    if (!this.inTable) {
+      const r = ns.bind(k, t, this, this.local);
+      if (r < 0) return r;
+    }
+    const data = k.mem.gather(t.tid, out.iov, out.iov.total);
+    if (typeof data === 'number') return data;
+    const v6 = !to.isV4;
+    const h = this.host[v6 ? 1 : 0] ?? this.hostSide(v6, 0, undefined);
+    h.send(data, to.port, ipString(to.ip));
+    this.lastPush = undefined;
+    return data.length;
+  }
+
+  /** Open the host socket of a family; what it receives joins this socket's queue. */
+  hostSide(v6: boolean, port: number, address: string | undefined): HostUdp {
+    const ns = this.ns as InetNamespace;
+    const h = hostUdp(
+      v6,
+      port,
+      address,
+      (data, addr, rport) => {
+        if (this.dead || this.full(data.length)) return;
+        this.rx.push(new Msg(data, new InetName(ipHex(addr), rport)));
+        this.rx.readable.notify(POLLIN | POLLRDNORM);
+      },
+      (e) => ns.warn(`--net host: UDP on the host for a guest socket: ${e.message}`),
+    );
+    this.host[v6 ? 1 : 0] = h;
+    return h;
+  }
+
+  protected override release(): void {
+    for (const h of this.host) h?.close();
+    super.release();
+  }
+
   /** connect(AF_UNSPEC) forgets what bind did not fix: the address and the port (udp_disconnect). */
   protected override disconnected(): void {
     let l = this.local as InetName | undefined;
