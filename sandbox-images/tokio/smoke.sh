@@ -50,6 +50,9 @@ wait_for() {
 # "listening on ADDR" line and put ADDR in $ADDR. Returns non-zero if it never says so.
 start() {
     tag=$1; prog=$2; shift 2
+    # a stale TAG.out from an earlier test must not answer for this server: the background
+    # shell truncates it only when it gets to run
+    rm -f "$W/$tag.out" "$W/$tag.err"
     timeout $((T * 4)) $RUNNER "$BIN/$prog" "$@" >"$W/$tag.out" 2>"$W/$tag.err" &
     SERVERS="$SERVERS $!"
     ADDR=""
