@@ -76,6 +76,12 @@ export const infoFamily: Family = {
   alarm: () => CONTINUE,
   setitimer: () => CONTINUE,
   getitimer: () => CONTINUE,
+  // POSIX timers signal only the caller's own thread group (the host checks SIGEV_THREAD_ID)
+  timer_create: () => CONTINUE,
+  timer_settime: () => CONTINUE,
+  timer_gettime: () => CONTINUE,
+  timer_getoverrun: () => CONTINUE,
+  timer_delete: () => CONTINUE,
   futex: () => CONTINUE,
   futex_waitv: () => CONTINUE,
   // memory protection keys of the caller's own address space
