@@ -17,7 +17,8 @@ test('tokio example programs pass their smoke test inside one sandbox, as native
   await ensureImage('tokio');
   const env = { ...process.env, SMOKE_TIMEOUT: '20' };
   const host = native(['sh', SMOKE], { cwd: work, env, timeoutMs: 300_000 });
-  const guest = sandbox(['--', 'sh', SMOKE], { cwd: work, env, timeoutMs: 300_000 });
+  // run from the repository (its read-write mount) so the checkout stays visible under /tmp
+  const guest = sandbox(['--cwd', work, '--', 'sh', SMOKE], { cwd: ROOT, env, timeoutMs: 300_000 });
   const verdicts = (out: string): string[] => out.split('\n').filter((l) => /^(PASS|FAIL) /.test(l));
   t.deepEqual(verdicts(host.stdout), PROGRAMS.map((p) => `PASS ${p}`), `native smoke run failed:\n${host.stdout}\n${host.stderr}`);
   t.deepEqual(verdicts(guest.stdout), verdicts(host.stdout), `sandboxed smoke run:\n${guest.stdout}\n${guest.stderr}`);
