@@ -11,7 +11,6 @@ import { placeholder } from './hostfile.js';
 
 export const PIPE_BUF = 4096;
 export const PIPE_DEFAULT_SIZE = 65536;
-const SIGPIPE = 13;
 
 let nextIno = 1000;
 
@@ -157,25 +156,30 @@ export class PipeEnd extends OpenFile {
     return ANSWERED;
   }
 
-  override write(k: Kernel, t: Task, slot: number, iov: IoVec): number {
+  /**
+   * Queue what fits (a write of at most PIPE_BUF bytes only whole): bytes, -EAGAIN, or -EPIPE
+   * with no reader. The write core (syscalls/progress.ts) answers and waits for the rest.
+   */
+  put(k: Kernel, t: Task, iov: IoVec): number {
     const p = this.pipe;
-    if (p.readers === 0) {
-      k.raiseWithError(t, slot, SIGPIPE, -EPIPE);
-      return ANSWERED;
-    }
+    if (p.readers === 0) return -EPIPE;
     if (iov.total === 0) return 0;
     const space = p.capacity - p.size;
     if (space === 0 || (iov.total <= PIPE_BUF && space < iov.total)) return -EAGAIN;
     const data = k.mem.gather(t.tid, iov, space);
     if (typeof data === 'number') return data;
     p.append(data);
-    if (k.deliver(slot, data.length)) {
-      k.commit(data.length, () => p.unappend(data));
-      p.readQueue.notify(POLLIN | POLLRDNORM);
-    } else {
-      p.unappend(data);
-    }
-    return ANSWERED;
+    this.lastPut = data;
+    p.readQueue.notify(POLLIN | POLLRDNORM);
+    return data.length;
+  }
+  private lastPut: Buffer | undefined;
+
+  /** Take the last put back if nothing of it was read yet (its answer was dropped). */
+  takeBack(): (() => boolean) | undefined {
+    const data = this.lastPut;
+    this.lastPut = undefined;
+    return data && (() => this.pipe.unappend(data));
   }
 
   override describe(): string {

@@ -7,12 +7,8 @@ import { EAGAIN, EBADF, EINVAL, EISDIR, ESPIPE, EOPNOTSUPP } from '../errno.js';
 import { IoVec, type OpenFile } from '../fd/openfile.js';
 import { Socket } from '../net/socket.js';
 import { socketTransfer } from './sendrecv.js';
-
-function copyIov(iov: IoVec): IoVec {
-  const o = new IoVec();
-  for (let i = 0; i < iov.bases.length; i++) o.push(iov.bases[i], iov.lens[i]);
-  return o;
-}
+import { PipeEnd } from '../fd/pipe.js';
+import { writeCore, copyIov } from './progress.js';
 
 /** The shared core: validate, run natively for host files, else emulate (maybe blocking). */
 function transfer(k: Kernel, c: Call, f: OpenFile | undefined, write: boolean, positional: boolean, iov: IoVec | number): number {
@@ -23,6 +19,7 @@ function transfer(k: Kernel, c: Call, f: OpenFile | undefined, write: boolean, p
   if (f.isDirectory) return -EISDIR;
   if (positional) return write ? -ESPIPE : f.pread(k, c.task, c.slot, iov, c.i64(3));
   if (f instanceof Socket) return socketTransfer(k, c, f, write, iov);
+  if (write && f instanceof PipeEnd) return pipeWrite(k, c, f, iov);
   const t = c.task;
   const slot = c.slot;
   const r = write ? f.write(k, t, slot, iov) : f.read(k, t, slot, iov);
@@ -31,6 +28,19 @@ function transfer(k: Kernel, c: Call, f: OpenFile | undefined, write: boolean, p
   const queue = f.queueFor(write);
   k.block(c, [queue], () => (f.nonblocking ? -EAGAIN : write ? f.write(k, t, slot, saved) : f.read(k, t, slot, saved)));
   return BLOCKED;
+}
+
+function pipeWrite(k: Kernel, c: Call, f: PipeEnd, iov: IoVec): number {
+  const t = c.task;
+  return writeCore(k, c, {
+    put: (v) => f.put(k, t, v),
+    takeBack: () => f.takeBack(),
+    stream: true,
+    nonblocking: f.nonblocking,
+    queues: () => [f.queueFor(true)],
+    timeoutMs: 0,
+    sigpipe: true,
+  }, iov);
 }
 
 function single(k: Kernel, c: Call, write: boolean, positional: boolean): number {

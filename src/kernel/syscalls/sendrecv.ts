@@ -5,8 +5,9 @@ import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
 import { ANSWERED, BLOCKED } from '../call.js';
 import * as E from '../errno.js';
-import { IoVec, type OpenFile } from '../fd/openfile.js';
+import type { IoVec, OpenFile } from '../fd/openfile.js';
 import { installQuiet } from '../fd/install.js';
+import { writeCore, copyIov, advance } from './progress.js';
 import {
   Socket,
   MSG_CMSG_CLOEXEC,
@@ -37,76 +38,36 @@ const MMSGHDR = 64;
 const UIO_MAXIOV = 1024;
 const align8 = (n: number): number => (n + 7) & ~7;
 
-function copyIov(iov: IoVec): IoVec {
-  const o = new IoVec();
-  for (let i = 0; i < iov.bases.length; i++) o.push(iov.bases[i], iov.lens[i]);
-  return o;
-}
-
-/** Drop n bytes from the front of iov (after a partial transfer). */
-function advance(iov: IoVec, n: number): void {
-  iov.total -= n;
-  let i = 0;
-  while (n > 0 && i < iov.lens.length) {
-    const d = Math.min(n, iov.lens[i]);
-    iov.bases[i] += d;
-    iov.lens[i] -= d;
-    n -= d;
-    if (iov.lens[i] === 0) i++;
-  }
-  iov.bases.splice(0, i);
-  iov.lens.splice(0, i);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Sending
 
-/**
- * The send core: queue as much as fits; a blocking stream send waits until all is queued (a
- * signal or timeout returns what was sent). EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
- * Answers the call itself (or blocks); result() maps the byte count for sendmmsg.
- */
+/** The send core: a socket as a PartialWriter (see progress.ts). */
 export function sendCore(k: Kernel, c: Call, s: Socket, out: Outgoing): number {
   const t = c.task;
-  const slot = c.slot;
   const dontwait = (out.flags & MSG_DONTWAIT) !== 0;
-  let done = 0;
-  const step = (): number => {
-    for (;;) {
-      const r = s.send(k, t, out);
-      if (r === -E.EAGAIN) return done > 0 && (s.nonblocking || dontwait) ? done : -E.EAGAIN;
-      if (r < 0) return done > 0 ? done : r;
-      done += r;
-      if (!s.streaming || done >= out.iov.total + done - r) return done;
-      advance(out.iov, r);
-      out.rights = undefined;
-    }
-  };
-  const finish = (r: number, blocked: boolean): number => {
-    if (r === -E.EPIPE && !(out.flags & MSG_NOSIGNAL)) {
-      k.raiseWithError(t, slot, SIGPIPE, -E.EPIPE);
-      return ANSWERED;
-    }
-    if (r < 0 || blocked) return r;
-    const push = s.lastPush;
-    s.lastPush = undefined;
-    if (k.deliver(slot, r)) {
-      if (push && !push.m.rights && done === r && push.m.data.length === r) k.commit(r, () => push.q.unpush(push.m));
-    } else if (push && !push.m.rights && done === r) {
-      push.q.unpush(push.m);
-    }
-    return ANSWERED;
-  };
-  const r = step();
-  if (r !== -E.EAGAIN || s.nonblocking || dontwait) return finish(r, false);
-  out.iov = copyIov(out.iov);
-  const w = k.block(c, [s.queueFor(true), s.waitQueue], () => {
-    const r2 = step();
-    if (r2 !== -E.EAGAIN && done > 0) w.restartCode = done;
-    return r2 === -E.EAGAIN ? r2 : finish(r2, true);
-  }, s.sndTimeoMs || undefined, () => (done > 0 ? done : -E.EAGAIN));
-  if (s.sndTimeoMs) w.restartCode = -E.EINTR;
-  return BLOCKED;
+  return writeCore(
+    k,
+    c,
+    {
+      put: (iov) => {
+        out.iov = iov;
+        const r = s.send(k, t, out);
+        if (r > 0) out.rights = undefined; // they rode with the first part
+        return r;
+      },
+      takeBack: () => {
+        const push = s.lastPush;
+        s.lastPush = undefined;
+        return push && !push.m.rights ? () => push.q.unpush(push.m) : undefined;
+      },
+      stream: s.streaming,
+      nonblocking: s.nonblocking || dontwait,
+      queues: () => [s.queueFor(true), s.waitQueue],
+      timeoutMs: s.sndTimeoMs,
+      sigpipe: !(out.flags & MSG_NOSIGNAL),
+    },
+    out.iov,
+  );
 }
 
 /** Parse a sendmsg control buffer into out (rights, credentials). */
