@@ -408,18 +408,26 @@ export class Kernel {
   pendingSignal: (tid: number) => boolean = hasUnblockedSignal;
   private signalWatch: NodeJS.Timeout | undefined;
 
+  private watchTicks = 0;
+
   /**
    * Parked threads wait uninterruptibly in the host (WAIT_KILLABLE_RECV), so the kernel itself
-   * ends their wait when a signal is pending for them: a look every 10 ms while any is parked,
-   * and at once where it knows a signal was sent (a child's exit).
+   * ends their wait when a signal is pending for them. It looks every 10 ms at the threads of
+   * processes that expect signals (the first process, those with timers, targets of a recent
+   * kill), every 100 ms at the others (each look reads /proc), and at once where it knows a
+   * signal was sent (a child's exit).
    */
   private watchSignals(): void {
     if (this.signalWatch) return;
     this.signalWatch = setInterval(() => {
       let any = false;
+      const all = this.watchTicks++ % 10 === 0;
+      const now = nowMs();
       for (const t of this.tasks.values()) {
         if (!t.parked) continue;
         any = true;
+        const g = t.group;
+        if (!all && g !== this.init && !g.timers && g.expectSignalUntil < now) continue;
         if (this.pendingSignal(t.tid)) this.kick(t);
       }
       if (!any) {
@@ -428,6 +436,11 @@ export class Kernel {
       }
     }, 10);
     this.signalWatch.unref();
+  }
+
+  /** A signal is on its way to g (a kill the kernel let through): watch it closely for a while. */
+  expectSignal(g: ThreadGroup): void {
+    g.expectSignalUntil = nowMs() + 200;
   }
 
   /** End t's parked syscall so that a pending signal is handled (see Waiter.restartCode). */

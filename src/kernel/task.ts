@@ -51,6 +51,10 @@ export class ThreadGroup {
   exe = '';
   /** [soft, hard] per resource; only what the kernel enforces is kept. */
   nofile: [number, number] = [1024, 1048576];
+  /** It armed a timer (alarm, setitimer, timer_settime): signals may come at any time. */
+  timers = false;
+  /** Until when (ms, CLOCK_MONOTONIC) a signal sent to it is expected (see Kernel.expectSignal). */
+  expectSignalUntil = 0;
   constructor(
     public tgid: number,
     public parent: ThreadGroup | undefined,

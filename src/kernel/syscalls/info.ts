@@ -73,12 +73,12 @@ export const infoFamily: Family = {
   rt_sigpending: () => CONTINUE,
   rt_sigtimedwait: () => CONTINUE,
   pause: () => CONTINUE,
-  alarm: () => CONTINUE,
-  setitimer: () => CONTINUE,
+  alarm: armsTimer,
+  setitimer: armsTimer,
   getitimer: () => CONTINUE,
   // POSIX timers signal only the caller's own thread group (the host checks SIGEV_THREAD_ID)
   timer_create: () => CONTINUE,
-  timer_settime: () => CONTINUE,
+  timer_settime: armsTimer,
   timer_gettime: () => CONTINUE,
   timer_getoverrun: () => CONTINUE,
   timer_delete: () => CONTINUE,
@@ -90,6 +90,12 @@ export const infoFamily: Family = {
   pkey_mprotect: () => CONTINUE,
   memfd_create: memfdCreate,
 };
+
+/** Timers signal the caller later: the kernel watches its parked threads closely from now on. */
+function armsTimer(k: Kernel, c: Call): number {
+  c.task.group.timers = true;
+  return CONTINUE;
+}
 
 const MFD_CLOEXEC = 1, MFD_ALL = 0x1f;
 /** memfd_create: a host memfd owned by the kernel, installed like any host file. */

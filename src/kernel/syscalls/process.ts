@@ -41,7 +41,7 @@ function kill(k: Kernel, c: Call): number {
   const pid = c.int(0);
   const sig = c.int(1);
   if (!validSignal(sig)) return -E.EINVAL;
-  if (pid > 0) return k.isSandboxPid(pid) ? CONTINUE : -E.ESRCH;
+  if (pid > 0) return expecting(k, pid) ? CONTINUE : -E.ESRCH;
   // 0, -1 and -pgrp would reach host processes that share our process group: send to the
   // sandbox's members one by one.
   const callerPgrp = host.sys(NR.getpgid, c.task.tgid);
@@ -53,6 +53,7 @@ function kill(k: Kernel, c: Call): number {
     if (want !== -1 && host.sys(NR.getpgid, g.tgid) !== want) continue;
     const r = sig === 0 ? 0 : k.machine.signal(0, g.tgid, sig);
     if (r >= 0) sent++;
+    if (r >= 0 && sig !== 0) k.expectSignal(g);
     else err = r;
   }
   return sent > 0 ? 0 : err || -E.ESRCH;
@@ -63,13 +64,26 @@ function tgkill(k: Kernel, c: Call): number {
   const tid = c.int(1);
   if (tgid <= 0 || tid <= 0 || !validSignal(c.int(2))) return -E.EINVAL;
   const t = k.tasks.get(tid);
-  return t && t.tgid === tgid ? CONTINUE : -E.ESRCH;
+  if (!t || t.tgid !== tgid) return -E.ESRCH;
+  k.expectSignal(t.group);
+  return CONTINUE;
 }
 
 function tkill(k: Kernel, c: Call): number {
   const tid = c.int(0);
   if (tid <= 0 || !validSignal(c.int(1))) return -E.EINVAL;
-  return k.tasks.has(tid) ? CONTINUE : -E.ESRCH;
+  const t = k.tasks.get(tid);
+  if (!t) return -E.ESRCH;
+  k.expectSignal(t.group);
+  return CONTINUE;
+}
+
+/** A process of the sandbox that a signal is about to reach (it is then watched closely). */
+function expecting(k: Kernel, pid: number): boolean {
+  if (!k.isSandboxPid(pid)) return false;
+  const g = k.groups.get(pid) ?? k.tasks.get(pid)?.group;
+  if (g) k.expectSignal(g);
+  return true;
 }
 
 function waitAny(k: Kernel, c: Call): number {
@@ -175,8 +189,8 @@ export const processFamily: Family = {
   kill,
   tgkill,
   tkill,
-  rt_sigqueueinfo: pidArg(0),
-  rt_tgsigqueueinfo: (k, c) => (k.tasks.has(c.int(1)) ? CONTINUE : -E.ESRCH),
+  rt_sigqueueinfo: (k, c) => (expecting(k, c.int(0)) ? CONTINUE : -E.ESRCH),
+  rt_tgsigqueueinfo: (k, c) => (k.tasks.has(c.int(1)) && expecting(k, c.int(1)) ? CONTINUE : -E.ESRCH),
   getpgid: pidArg(0),
   getsid: pidArg(0),
   setpgid: pidArg(0),
