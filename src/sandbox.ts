@@ -25,6 +25,8 @@ export interface SandboxConfig {
   log: Logger;
   /** Where --strace lines go. */
   strace?: (line: string) => void;
+  /** Where --trace-json lines go. */
+  traceJson?: (line: string) => void;
   hostname?: string;
   /** Told the first guest's pid once it exists (for passing on signals). */
   onStart?: (pid: number) => void;
@@ -106,7 +108,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   }
   // The guest's umask applies to what it creates; ours must not apply twice.
   process.umask(0);
-  const kernel = new Kernel(machine, { mounts, cwd, hostname, log: cfg.log, straceWriter: cfg.strace });
+  const kernel = new Kernel(machine, { mounts, cwd, hostname, log: cfg.log, straceWriter: cfg.strace, traceJsonWriter: cfg.traceJson });
   kernel.inet.hostNet = cfg.netHost ?? false;
   kernel.inet.warn = (msg) => cfg.log.warn({}, msg);
   for (const p of cfg.publish ?? []) {
@@ -123,7 +125,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   const errors: string[] = [];
   const result = await run(
     kernel,
-    { path: program, argv: [cfg.program, ...cfg.args], envp, cwd: cwdMount.hostPath(cwd), traceAll: !!cfg.strace },
+    { path: program, argv: [cfg.program, ...cfg.args], envp, cwd: cwdMount.hostPath(cwd), traceAll: !!(cfg.strace || cfg.traceJson) },
     cfg.onStart,
     (msg) => {
       errors.push(msg);

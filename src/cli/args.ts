@@ -19,6 +19,8 @@ options:
                         connections to the host's 127.0.0.1:HOST_PORT reach the guest's
                         listener on GUEST_PORT (repeatable)
   --strace[=FILE]       print every syscall in strace's format to stderr or FILE
+  --trace-json FILE     write every syscall as a JSON line (tid, syscall, decoded args,
+                        result, errno) to FILE, for harnesses that consume a guest's calls
   --log-level LEVEL     fatal, error, warn (default), info, debug, trace or silent
   --log-file FILE       write the kernel's log to FILE instead of stderr
   -h, --help            show this help
@@ -35,6 +37,7 @@ export interface CliOptions {
   publish: string[];
   strace: boolean;
   straceFile?: string;
+  traceJson?: string;
   logLevel: string;
   logFile?: string;
   help: boolean;
@@ -87,6 +90,7 @@ export function parseArgs(argv: string[]): CliOptions {
         o.strace = true;
         if (inline !== undefined) o.straceFile = inline;
         break;
+      case '--trace-json': o.traceJson = value(name, inline); break;
       case '--log-level': {
         const l = value(name, inline);
         if (!LEVELS.includes(l)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);

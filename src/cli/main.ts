@@ -69,6 +69,11 @@ export async function main(argv: string[]): Promise<number> {
     const fd = o.straceFile ? openSync(o.straceFile, 'w') : 2;
     strace = (line) => say(fd, line);
   }
+  let traceJson: ((line: string) => void) | undefined;
+  if (o.traceJson) {
+    const fd = openSync(o.traceJson, 'w');
+    traceJson = (line) => say(fd, line);
+  }
   const log = makeLogger(o);
   // Ctrl-C at a terminal reaches the guest directly (it shares our process group); we stay
   // alive to report its status. Signals sent to us alone are passed on to the guest.
@@ -97,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       cwd: o.cwd,
       log,
       strace,
+      traceJson,
       onStart: (pid: number) => {
         guestPid = pid;
       },

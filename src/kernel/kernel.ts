@@ -40,6 +40,8 @@ export interface KernelConfig {
   log: Logger;
   /** Where --strace lines go; no tracing when absent. */
   straceWriter?: (line: string) => void;
+  /** Where --trace-json lines go. */
+  traceJsonWriter?: (line: string) => void;
 }
 
 /** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK */
@@ -78,7 +80,7 @@ export class Kernel {
   ) {
     this.mem = new GuestMemory(machine);
     this.log = config.log;
-    this.strace = config.straceWriter ? new Strace(this.mem, config.straceWriter) : undefined;
+    this.strace = config.straceWriter || config.traceJsonWriter ? new Strace(this.mem, config.straceWriter, config.traceJsonWriter) : undefined;
     this.hostname = config.hostname;
     const proc = new ProcFs(this);
     for (const m of config.mounts) this.mounts.add(m, proc);

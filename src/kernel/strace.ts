@@ -1,6 +1,8 @@
 // --strace: one line per syscall in strace's own format (DESIGN.md section 6), so a sandbox
 // trace diffs against `strace -f` of the same program. Arguments are formatted at entry, results
 // at exit; a call that blocks prints "<unfinished ...>" and later "<... NAME resumed>".
+// --trace-json: the same events as JSON lines, for harnesses that consume what a guest did:
+// {"tid","syscall","args":[decoded...],"result","errno"?,"native"?,"phase"} per event.
 import type { Call } from './call.js';
 import type { GuestMemory } from './mem.js';
 import { CONTINUE, ANSWERED } from './call.js';
@@ -16,10 +18,29 @@ export class Strace {
   private outArgs = new Map<number, { kind: string; addr: number; index: number; text: string[] }>();
   mainPid = 0;
 
+  private readonly write: (line: string) => void;
   constructor(
     private readonly mem: GuestMemory,
-    private readonly write: (line: string) => void,
-  ) {}
+    text: ((line: string) => void) | undefined,
+    private readonly json?: (line: string) => void,
+  ) {
+    this.write = text ?? (() => {});
+  }
+
+  /** One JSON line for a syscall event. */
+  private record(tid: number, name: string, phase: string, args: string[], r?: number, extra?: string): void {
+    if (!this.json) return;
+    const rec: Record<string, unknown> = { t: Date.now(), tid, syscall: name, phase, args };
+    if (r !== undefined) {
+      if (r === CONTINUE) rec.native = true;
+      else if (r !== ANSWERED) {
+        rec.result = r < 0 && r >= -4095 ? -1 : r;
+        if (r < 0 && r >= -4095) rec.errno = ERRNO_NAMES[-r] ?? -r;
+      }
+    }
+    if (extra !== undefined) rec.text = extra;
+    this.json(JSON.stringify(rec) + '\n');
+  }
 
   private prefix(tid: number): string {
     return tid === this.mainPid ? '' : `[pid ${tid}] `;
@@ -79,7 +100,9 @@ export class Strace {
 
   exit(tid: number, nr: number, r: number): void {
     const name = this.pending.get(tid) ?? SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
-    this.write(`${this.prefix(tid)}${name}(${this.render(tid, r)}) = ${result(r)}\n`);
+    const rendered = this.render(tid, r);
+    this.write(`${this.prefix(tid)}${name}(${rendered}) = ${result(r)}\n`);
+    this.record(tid, name, 'exit', this.args.get(tid) ?? [], r);
     this.pending.delete(tid);
   }
 
@@ -88,6 +111,7 @@ export class Strace {
     const parts = this.args.get(tid) ?? [];
     const shown = this.outArgs.has(tid) ? parts.slice(0, this.outArgs.get(tid)!.index) : parts;
     this.write(`${this.prefix(tid)}${name}(${shown.join(', ')}${shown.length ? ', ' : ''}<unfinished ...>\n`);
+    this.record(tid, name, 'blocked', shown);
   }
 
   resumed(tid: number, nr: number, r: number): void {
@@ -95,17 +119,21 @@ export class Strace {
     const out = this.outArgs.get(tid);
     const rest = out ? this.outText(tid, r) + ', ' + (this.args.get(tid) ?? []).slice(out.index + 1).join(', ') : '';
     this.write(`${this.prefix(tid)}<... ${name} resumed>${rest}) = ${result(r)}\n`);
+    if (out) (this.args.get(tid) ?? [])[out.index] = rest.split(', ')[0];
+    this.record(tid, name, 'resumed', this.args.get(tid) ?? [], r);
     this.pending.delete(tid);
   }
 
   interrupted(tid: number, nr: number): void {
     const name = this.pending.get(tid) ?? SYSCALL_NAMES[nr] ?? `syscall_${nr}`;
     this.write(`${this.prefix(tid)}<... ${name} resumed>) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n`);
+    this.record(tid, name, 'interrupted', this.args.get(tid) ?? [], -512);
     this.pending.delete(tid);
   }
 
   event(tid: number, text: string): void {
     this.write(`${this.prefix(tid)}${text}\n`);
+    this.record(tid, '', 'event', [], undefined, text);
   }
 }
 

@@ -86,3 +86,15 @@ test('a pipe between guest processes carries megabytes intact', (t) => {
   t.is(r.status, 0);
   t.is(r.stdout.trim(), String(3000000 / 16));
 });
+
+test('--trace-json writes each syscall as a JSON line with decoded arguments and results', (t) => {
+  const file = join(ROOT, '.cache', `trace-${process.pid}.jsonl`);
+  const r = sandbox(['--trace-json', file, '--', '/bin/sh', '-c', 'exec 3</nonexistent-file; echo done']);
+  t.not(r.status, 0);
+  const recs = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  rmSync(file, { force: true });
+  const open = recs.find((x) => x.syscall === 'openat' && String((x.args as string[])[1]).includes('nonexistent-file'));
+  t.like(open, { phase: 'exit', result: -1, errno: 'ENOENT' });
+  t.true(recs.some((x) => x.syscall === 'brk' && x.native === true), 'native calls are listed too');
+  t.true(recs.every((x) => typeof x.tid === 'number' && Array.isArray(x.args)));
+});
