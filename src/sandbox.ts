@@ -27,6 +27,8 @@ export interface SandboxConfig {
   strace?: (line: string) => void;
   /** Where --trace-json lines go. */
   traceJson?: (line: string) => void;
+  /** --pids-max: the most tasks the sandbox may hold. */
+  pidsMax?: number;
   hostname?: string;
   /** Told the first guest's pid once it exists (for passing on signals). */
   onStart?: (pid: number) => void;
@@ -108,7 +110,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   }
   // The guest's umask applies to what it creates; ours must not apply twice.
   process.umask(0);
-  const kernel = new Kernel(machine, { mounts, cwd, hostname, log: cfg.log, straceWriter: cfg.strace, traceJsonWriter: cfg.traceJson });
+  const kernel = new Kernel(machine, { mounts, cwd, hostname, log: cfg.log, straceWriter: cfg.strace, traceJsonWriter: cfg.traceJson, pidsMax: cfg.pidsMax });
   kernel.inet.hostNet = cfg.netHost ?? false;
   kernel.inet.warn = (msg) => cfg.log.warn({}, msg);
   for (const p of cfg.publish ?? []) {

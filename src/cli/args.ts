@@ -18,6 +18,8 @@ options:
   -p, --publish HOST_PORT:GUEST_PORT
                         connections to the host's 127.0.0.1:HOST_PORT reach the guest's
                         listener on GUEST_PORT (repeatable)
+  --pids-max N          at most N processes and threads in the sandbox (default 4096);
+                        fork and clone beyond it fail with EAGAIN
   --strace[=FILE]       print every syscall in strace's format to stderr or FILE
   --trace-json FILE     write every syscall as a JSON line (tid, syscall, decoded args,
                         result, errno) to FILE, for harnesses that consume a guest's calls
@@ -38,6 +40,7 @@ export interface CliOptions {
   strace: boolean;
   straceFile?: string;
   traceJson?: string;
+  pidsMax?: number;
   logLevel: string;
   logFile?: string;
   help: boolean;
@@ -91,6 +94,12 @@ export function parseArgs(argv: string[]): CliOptions {
         if (inline !== undefined) o.straceFile = inline;
         break;
       case '--trace-json': o.traceJson = value(name, inline); break;
+      case '--pids-max': {
+        const v = value(name, inline);
+        if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--pids-max needs a positive number, got "${v}"`);
+        o.pidsMax = Number(v);
+        break;
+      }
       case '--log-level': {
         const l = value(name, inline);
         if (!LEVELS.includes(l)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);

@@ -103,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       log,
       strace,
       traceJson,
+      pidsMax: o.pidsMax,
       onStart: (pid: number) => {
         guestPid = pid;
       },

@@ -42,7 +42,11 @@ export interface KernelConfig {
   straceWriter?: (line: string) => void;
   /** Where --trace-json lines go. */
   traceJsonWriter?: (line: string) => void;
+  /** The most tasks (threads included) the sandbox may hold, as a pids cgroup's pids.max. */
+  pidsMax?: number;
 }
+
+export const DEFAULT_PIDS_MAX = 4096;
 
 /** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK */
 const RESTART_CODES = [-512, -513, -514, -516];

@@ -2,7 +2,7 @@
 // run natively once checked; the kernel learns of births and deaths from the tracer. Calls that
 // name another process must name one inside the sandbox.
 import type { Family } from './types.js';
-import type { Kernel } from '../kernel.js';
+import { DEFAULT_PIDS_MAX, type Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
 import { CONTINUE } from '../call.js';
 import * as E from '../errno.js';
@@ -15,7 +15,13 @@ const CLONE_NEWUTS = 0x4000000, CLONE_NEWIPC = 0x8000000, CLONE_NEWUSER = 0x1000
 const CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000, CLONE_NEWTIME = 0x80;
 const NAMESPACES = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
 
+/** A new task would pass --pids-max: EAGAIN, as the pids cgroup answers fork and clone. */
+function overLimit(k: Kernel): boolean {
+  return k.tasks.size >= (k.config.pidsMax ?? DEFAULT_PIDS_MAX);
+}
+
 function clone(k: Kernel, c: Call): number {
+  if (overLimit(k)) return -E.EAGAIN;
   const flags = c.u32(0);
   if (flags & NAMESPACES || (c.lo[0] & CLONE_NEWTIME && !(flags & 0xff))) return -E.EPERM;
   // Untraced children would escape the tracer; pidfds are kernel objects, not host ones.
@@ -179,8 +185,8 @@ function seccomp(k: Kernel, c: Call): number {
 
 export const processFamily: Family = {
   clone,
-  fork: () => CONTINUE,
-  vfork: () => CONTINUE,
+  fork: (k) => (overLimit(k) ? -E.EAGAIN : CONTINUE),
+  vfork: (k) => (overLimit(k) ? -E.EAGAIN : CONTINUE),
   // clone3 passes its flags in memory, which could change after our check: glibc falls back
   // to clone on ENOSYS, as it does under Docker's and gVisor's filters.
   clone3: () => -E.ENOSYS,
