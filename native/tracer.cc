@@ -230,6 +230,9 @@ void TracerMain() {
         ev.tid = t;
         ev.a = (int64_t)former;
         PostEvent(std::move(ev));
+        // The kernel checks that the new program is a file of the guest's view before it runs
+        // an instruction (TA_RETURN: it is not, and dies here).
+        if (WaitReply(t).action == TA_RETURN) kill(t, SIGKILL);
         ptrace(PTRACE_CONT, t, 0, 0);
         break;
       }

@@ -57,9 +57,16 @@ export function run(kernel: Kernel, params: LaunchParams, onStart: ((pid: number
           case EventKind.Clone:
             kernel.cloned(e.tid, e.a, e.b);
             break;
-          case EventKind.Exec:
-            kernel.execed(e.tid, e.a);
+          case EventKind.Exec: {
+            // the new program waits at its first instruction until the kernel has looked at it
+            let ok = true;
+            try {
+              ok = kernel.execed(e.tid, e.a);
+            } finally {
+              machine.traceReply(e.tid, ok ? 0 : 1, 0);
+            }
             break;
+          }
           case EventKind.Exit:
             kernel.exited(e.tid, e.a);
             break;

@@ -18,7 +18,7 @@ import { TimerQueue, nowMs } from './timers.js';
 import { SYSCALL_TABLE } from './syscalls/table.js';
 import { SYSCALL_NAMES } from './abi/sysnames.js';
 import { EAGAIN, EINTR, EIO, ENOENT, ENOSYS, EPERM, ETIMEDOUT } from './errno.js';
-import { execveStop } from './syscalls/exec.js';
+import { execveStop, verifyExecuted } from './syscalls/exec.js';
 import { Strace } from './strace.js';
 import { UnixNamespace } from './net/unix.js';
 import { InetNamespace } from './net/inet.js';
@@ -135,9 +135,14 @@ export class Kernel {
   }
 
   /** A successful execve: tid now leads its group (it may have been another thread). */
-  execed(tid: number, formerTid: number): void {
+  /** A task exec'd; false when the program is not a file of the view (the engine kills it). */
+  execed(tid: number, formerTid: number): boolean {
     let t = this.tasks.get(formerTid) ?? this.tasks.get(tid);
-    if (!t) return;
+    if (!t) return true;
+    if (!verifyExecuted(this, tid)) {
+      this.log.error({ pid: tid }, 'security: the program a guest exec started is not the file its view names (its memory changed during the exec); killing it');
+      return false;
+    }
     const g = t.group;
     for (const [otid, other] of g.threads) {
       if (other !== t) this.removeTask(other);
@@ -158,6 +163,7 @@ export class Kernel {
     t.pendingExe = undefined;
     t.comm = t.pendingComm;
     t.pendingComm = undefined;
+    return true;
   }
 
   exited(tid: number, status: number): void {

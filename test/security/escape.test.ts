@@ -2,7 +2,8 @@
 // to a host file outside its view and to host processes (test/security/programs), and a fork
 // bomb stops at --pids-max.
 import test from 'ava';
-import { mkdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ const OUT = join(ROOT, '.cache', 'security');
 function build(name: string): string {
   mkdirSync(OUT, { recursive: true });
   const out = join(OUT, name);
-  execFileSync('cc', ['-O1', '-static', '-o', out, join(SRC, `${name}.c`)]);
+  execFileSync('cc', ['-O1', '-static', '-pthread', '-o', out, join(SRC, `${name}.c`)]);
   return out;
 }
 
@@ -56,4 +57,19 @@ test('a fork bomb stops at --pids-max with EAGAIN', (t) => {
   t.truthy(m, r.stdout);
   t.is(m![2], 'Resource temporarily unavailable');
   t.true(Number(m![1]) >= 30 && Number(m![1]) < 40, `forked ${m![1]}`);
+});
+
+test('an exec whose path another thread rewrites never runs a program from outside the view', (t) => {
+  // The host's /tmp is outside the default view (the guest has a private /tmp); /bin/true is
+  // the same file in both, so the exec of it runs as named and the host reads the path itself.
+  const outsideDir = mkdtempSync(join(tmpdir(), 'starry-race-'));
+  copyFileSync(build('escaped'), join(outsideDir, 'escaped'));
+  try {
+    const r = sandbox(['--', build('exec_race'), '/bin/true', join(outsideDir, 'escaped'), '300'], { timeoutMs: 110_000 });
+    t.is(r.status, 0, r.stderr);
+    t.false(r.stdout.includes('ESCAPED'), r.stdout);
+    t.regex(r.stdout, /done/);
+  } finally {
+    rmSync(outsideDir, { recursive: true, force: true });
+  }
 });

@@ -6,8 +6,8 @@
 // program ("ld.so --argv0 ARGV0 PROGRAM ARGS"), which opens everything else through the kernel.
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
-import { walk, type Resolved } from '../fs/path.js';
-import { openResolved } from '../fs/ops.js';
+import { walk, walkFrom, type Resolved } from '../fs/path.js';
+import { openResolved, statResolved } from '../fs/ops.js';
 import * as E from '../errno.js';
 import * as host from '../../host/sys.js';
 import { NR } from '../abi/sysnames.js';
@@ -219,4 +219,25 @@ function writeBelowStack(k: Kernel, tid: number, rsp: number, path: string, argv
   }
   if (k.mem.writeFrom(tid, base + ptrBytes, bytes, 0, bytes.length) < 0) return -E.E2BIG;
   return { path: addrs[0], argv: argv ? base : undefined };
+}
+
+/**
+ * After an exec: the program now running must be a file of the guest's view. The host execs
+ * the path it reads from guest memory after our check, and another thread of the guest could
+ * rewrite that memory in between; a program that is not what the view names is killed.
+ */
+export function verifyExecuted(k: Kernel, tid: number): boolean {
+  const exe = host.readlinkat(host.AT_FDCWD, `/proc/${tid}/exe`);
+  if (typeof exe === 'number') return true; // gone already
+  if (host.fstatat(host.AT_FDCWD, `/proc/${tid}/exe`, 0) < 0) return true;
+  const want = `${host.statDev()}:${host.statIno()}`;
+  for (const m of k.mounts.all()) {
+    const base = m.host.endsWith('/') ? m.host : `${m.host}/`;
+    if (m.proc || !exe.startsWith(base)) continue;
+    const guest = (m.guest === '/' ? '' : m.guest) + '/' + exe.slice(base.length);
+    const r = walkFrom(k, '/', guest, { follow: true });
+    if (typeof r === 'number' || statResolved(r) < 0) continue;
+    if (`${host.statDev()}:${host.statIno()}` === want) return true;
+  }
+  return false;
 }
