@@ -174,6 +174,20 @@ static Napi::Value AddressOf(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), (double)(uintptr_t)buf.Data());
 }
 
+// filterProgram(traceAll): the seccomp-BPF program launch installs, as [code, jt, jf, k, ...],
+// so tests can audit exactly what runs natively.
+static Napi::Value FilterProgram(const Napi::CallbackInfo &info) {
+  std::vector<sock_filter> f = BuildFilter(info[0].As<Napi::Boolean>().Value());
+  Napi::Array out = Napi::Array::New(info.Env(), f.size() * 4);
+  for (size_t i = 0; i < f.size(); i++) {
+    out.Set((uint32_t)(4 * i), Napi::Number::New(info.Env(), f[i].code));
+    out.Set((uint32_t)(4 * i + 1), Napi::Number::New(info.Env(), f[i].jt));
+    out.Set((uint32_t)(4 * i + 2), Napi::Number::New(info.Env(), f[i].jf));
+    out.Set((uint32_t)(4 * i + 3), Napi::Number::New(info.Env(), f[i].k));
+  }
+  return out;
+}
+
 static void Cleanup(void *) {
   // Node is going away: wake the tracer if it waits for a reply. Tracees die by EXITKILL
   // when the tracer thread goes.
@@ -200,6 +214,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("watch", Napi::Function::New(env, WatchFd));
   exports.Set("arm", Napi::Function::New(env, ArmWatch));
   exports.Set("unwatch", Napi::Function::New(env, Unwatch));
+  exports.Set("filterProgram", Napi::Function::New(env, FilterProgram));
   exports.Set("recordWords", Napi::Number::New(env, kRecordWords));
   exports.Set("maxBatch", Napi::Number::New(env, kMaxBatch));
   return exports;
