@@ -23,6 +23,7 @@ import { Strace } from './strace.js';
 import { UnixNamespace } from './net/unix.js';
 import { InetNamespace } from './net/inet.js';
 import { NetlinkNamespace } from './net/netlink.js';
+import { FifoTable } from './fd/fifo.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -68,6 +69,8 @@ export class Kernel {
   readonly unix = new UnixNamespace();
   readonly inet = new InetNamespace();
   readonly netlink = new NetlinkNamespace();
+  /** The pipes behind FIFO files, by file identity. */
+  readonly fifos = new FifoTable();
   init: ThreadGroup | undefined;
   /** Every deadline of the kernel. */
   readonly timers = new TimerQueue();

@@ -22,8 +22,16 @@ export class Pipe {
   size = 0;
   readers = 0;
   writers = 0;
+  /** Bumped by each writer that opens (a FIFO reader waits for one: Linux's w_counter). */
+  writerOpens = 0;
+  /** An anonymous pipe (pipe2), not a FIFO. */
+  unnamed = true;
   readonly readQueue = new WaitQueue();
   readonly writeQueue = new WaitQueue();
+  /** Woken when an end opens (a FIFO's open waits for the other side). */
+  readonly opened = new WaitQueue();
+  /** The FIFO's registry entry goes with the last end (its data is dropped, as Linux does). */
+  onLastClose: (() => void) | undefined;
 
   /** Copy up to len bytes (without consuming) into the guest; bytes or -EFAULT. */
   peekTo(k: Kernel, tid: number, iov: IoVec, len: number): number {
@@ -108,15 +116,30 @@ export class PipeEnd extends OpenFile {
   readonly native = false;
   readonly hostFd = placeholder();
 
+  /** The end reads (O_RDONLY), writes (O_WRONLY), or both (O_RDWR: a FIFO opened so). */
   constructor(
     readonly pipe: Pipe,
-    readonly isReader: boolean,
+    readonly access: number,
     flags: number,
+    name?: string,
   ) {
-    super((flags & ~3) | (isReader ? O_RDONLY : O_WRONLY));
-    if (isReader) pipe.readers++;
-    else pipe.writers++;
-    this.guestPath = `pipe:[${pipe.ino}]`;
+    super((flags & ~3) | access);
+    this.writersAtOpen = pipe.writerOpens;
+    if (this.reads) pipe.readers++;
+    if (this.writes) {
+      pipe.writers++;
+      pipe.writerOpens++;
+    }
+    this.guestPath = name ?? `pipe:[${pipe.ino}]`;
+    pipe.opened.notify(0);
+  }
+  /** A FIFO reader reports no hangup until a writer has opened since it did (pipe_poll). */
+  private readonly writersAtOpen: number;
+  get reads(): boolean {
+    return this.access !== O_WRONLY;
+  }
+  get writes(): boolean {
+    return this.access !== O_RDONLY;
   }
 
   override queueFor(write: boolean): WaitQueue {
@@ -129,13 +152,15 @@ export class PipeEnd extends OpenFile {
 
   override pollMask(_events: number): number {
     const p = this.pipe;
-    if (this.isReader) {
-      let m = p.size > 0 ? POLLIN | POLLRDNORM : 0;
-      if (p.writers === 0) m |= POLLHUP;
-      return m;
+    let m = 0;
+    if (this.reads) {
+      if (p.size > 0) m |= POLLIN | POLLRDNORM;
+      if (p.writers === 0 && (p.unnamed || p.writerOpens !== this.writersAtOpen)) m |= POLLHUP;
     }
-    let m = p.capacity - p.size >= Math.min(PIPE_BUF, p.capacity) ? POLLOUT | POLLWRNORM : 0;
-    if (p.readers === 0) m |= POLLERR;
+    if (this.writes) {
+      if (p.capacity - p.size >= Math.min(PIPE_BUF, p.capacity)) m |= POLLOUT | POLLWRNORM;
+      if (p.readers === 0) m |= POLLERR;
+    }
     return m;
   }
 
@@ -188,12 +213,14 @@ export class PipeEnd extends OpenFile {
 
   protected override release(): void {
     const p = this.pipe;
-    if (this.isReader) {
+    if (this.reads) {
       p.readers--;
       p.writeQueue.notify(POLLERR);
-    } else {
+    }
+    if (this.writes) {
       p.writers--;
       p.readQueue.notify(POLLHUP);
     }
+    if (p.readers + p.writers === 0) p.onLastClose?.();
   }
 }

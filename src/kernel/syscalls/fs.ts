@@ -15,6 +15,7 @@ import {
   O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_CLOEXEC,
   O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY, O_NONBLOCK,
 } from '../fd/openfile.js';
+import { openFifo } from '../fd/fifo.js';
 import { installLowest } from '../fd/install.js';
 import { ProcFile, ProcDir } from '../fd/procfile.js';
 import { NodeKind } from '../fs/procfs.js';
@@ -64,7 +65,7 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
       const data = type === host.S_IFREG || type === host.S_IFDIR;
       if (r.mount.readOnly && data && (acc !== O_RDONLY || flags & O_TRUNC)) return -E.EROFS;
       if ((type === host.S_IFCHR || type === host.S_IFBLK) && !r.mount.devices) return -E.EACCES;
-      if (type === host.S_IFIFO) return -E.ENXIO; // FIFOs on host mounts: not yet
+      if (type === host.S_IFIFO) return openFifo(k, c, r, flags);
       if (type === host.S_IFSOCK) return -E.ENXIO;
     }
     hostFd = openResolved(r, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY), 0);
@@ -181,6 +182,22 @@ function mkdirCore(k: Kernel, c: Call, dirfd: number, pathArg: number, modeArg: 
   if (typeof r === 'number') return r;
   const mode = c.u32(modeArg) & 0o7777 & ~c.task.fs.umask;
   return inParent(r, (fd, name) => host.sys(NR.mkdirat, fd, host.putPath(host.PATH2, name), mode));
+}
+
+const S_IFSOCK = 0o140000;
+const S_IFIFO = 0o010000;
+
+/** mknod: FIFOs, sockets and regular files; device nodes need CAP_MKNOD (EPERM). */
+function mknodCore(k: Kernel, c: Call, dirfd: number, pathArg: number, modeArg: number): number {
+  const mode = c.u32(modeArg);
+  const type = mode & host.S_IFMT;
+  if (type === host.S_IFDIR) return -E.EPERM;
+  if (![0, host.S_IFREG, host.S_IFCHR, host.S_IFBLK, S_IFIFO, S_IFSOCK].includes(type)) return -E.EINVAL;
+  const r = forCreate(k, c, dirfd, path(k, c, pathArg));
+  if (typeof r === 'number') return r;
+  if (type === host.S_IFCHR || type === host.S_IFBLK) return -E.EPERM;
+  const m = (type || host.S_IFREG) | (mode & 0o7777 & ~c.task.fs.umask);
+  return inParent(r, (fd, name) => host.sys(NR.mknodat, fd, host.putPath(host.PATH2, name), m, 0));
 }
 
 function unlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, flags: number): number {
@@ -398,6 +415,8 @@ export const fsFamily: Family = {
   fchdir,
   mkdir: (k, c) => mkdirCore(k, c, AT_FDCWD, 0, 1),
   mkdirat: (k, c) => mkdirCore(k, c, c.fd(0), 1, 2),
+  mknod: (k, c) => mknodCore(k, c, AT_FDCWD, 0, 1),
+  mknodat: (k, c) => mknodCore(k, c, c.fd(0), 1, 2),
   unlink: (k, c) => unlinkCore(k, c, AT_FDCWD, 0, 0),
   rmdir: (k, c) => unlinkCore(k, c, AT_FDCWD, 0, AT_REMOVEDIR),
   unlinkat: (k, c) => unlinkCore(k, c, c.fd(0), 1, c.int(2)),

@@ -5,7 +5,7 @@ import type { Call } from '../call.js';
 import { ANSWERED } from '../call.js';
 import { EINVAL, EMFILE } from '../errno.js';
 import { Pipe, PipeEnd } from '../fd/pipe.js';
-import { O_CLOEXEC, O_NONBLOCK, O_DIRECT } from '../fd/openfile.js';
+import { O_CLOEXEC, O_NONBLOCK, O_DIRECT, O_RDONLY, O_WRONLY } from '../fd/openfile.js';
 import { installQuiet, dropIfUnused, interrupted } from '../fd/install.js';
 
 function pipe2(k: Kernel, c: Call, flags: number): number {
@@ -22,8 +22,8 @@ function pipe2(k: Kernel, c: Call, flags: number): number {
   const p = new Pipe();
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const st = flags & (O_NONBLOCK | O_DIRECT);
-  const r = new PipeEnd(p, true, st);
-  const wr = new PipeEnd(p, false, st);
+  const r = new PipeEnd(p, O_RDONLY, st);
+  const wr = new PipeEnd(p, O_WRONLY, st);
   let res = installQuiet(k, c, r, rfd, cloexec);
   if (res >= 0) res = installQuiet(k, c, wr, wfd, cloexec);
   if (res < 0) {

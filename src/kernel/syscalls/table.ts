@@ -15,8 +15,9 @@ import { epollFamily } from './epoll.js';
 import { timerfdFamily } from './timerfd.js';
 import { socketFamily } from './socket.js';
 import { sendrecvFamily } from './sendrecv.js';
+import { privilegedFamily } from './privileged.js';
 
-const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily, socketFamily, sendrecvFamily];
+const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily, socketFamily, sendrecvFamily, privilegedFamily];
 
 function build(): (Handler | undefined)[] {
   const table: (Handler | undefined)[] = [];
