@@ -74,10 +74,10 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   }
   cwd ??= '/';
   mounts.push(
-    { guest: '/tmp', host: tmp, readOnly: false },
+    { guest: '/tmp', host: tmp, readOnly: false, type: 'tmpfs' },
     { guest: '/dev', host: '/dev', readOnly: true, devices: true, only: [...DEVICES, 'shm'] },
-    { guest: '/dev/shm', host: shm, readOnly: false },
-    { guest: '/proc', host: empty, readOnly: true, proc: true },
+    { guest: '/dev/shm', host: shm, readOnly: false, type: 'tmpfs' },
+    { guest: '/proc', host: empty, readOnly: true, generated: 'proc' },
     { guest: '/etc/hosts', host: etc, readOnly: true, entry: 'hosts' },
     { guest: '/etc/hostname', host: etc, readOnly: true, entry: 'hostname' },
     // sysfs comes with the filesystem-view work; until then it is empty

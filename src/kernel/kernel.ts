@@ -80,8 +80,8 @@ export class Kernel {
     this.log = config.log;
     this.strace = config.straceWriter ? new Strace(this.mem, config.straceWriter) : undefined;
     this.hostname = config.hostname;
-    const proc = new ProcFs(this);
-    for (const m of config.mounts) this.mounts.add(m, proc);
+    const generated = { proc: new ProcFs(this) };
+    for (const m of config.mounts) this.mounts.add(m, generated);
   }
 
   // ---- events from the tracer -------------------------------------------------------------
@@ -119,6 +119,8 @@ export class Kernel {
       group = new ThreadGroup(childTid, p.group);
       group.exe = p.group.exe;
       group.nofile = [...p.group.nofile];
+      group.oomScoreAdj = p.group.oomScoreAdj;
+      group.oomScoreAdjMin = p.group.oomScoreAdjMin;
       p.group.children.add(group);
       this.groups.set(childTid, group);
     }

@@ -51,6 +51,9 @@ export class ThreadGroup {
   exe = '';
   /** [soft, hard] per resource; only what the kernel enforces is kept. */
   nofile: [number, number] = [1024, 1048576];
+  /** /proc/PID/oom_score_adj (the kernel's record; the host's OOM killer does not see it). */
+  oomScoreAdj = 0;
+  oomScoreAdjMin = 0;
   constructor(
     public tgid: number,
     public parent: ThreadGroup | undefined,
