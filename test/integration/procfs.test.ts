@@ -1,10 +1,10 @@
 // What /proc says about the sandbox itself: its own mounts, guest paths in maps, the kernel's
 // descriptor and limit records. (Formats are compared with Linux by test/programs/proc_pid.c.)
 import test from 'ava';
-import { mkdtempSync, rmSync, copyFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, copyFileSync, chmodSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { sandbox, ROOT } from '../helpers/sandbox.js';
+import { tmpdir, hostname } from 'node:os';
+import { sandbox, native, ROOT } from '../helpers/sandbox.js';
 import { compiled } from '../helpers/cc.js';
 
 const MOUNTS = ['/', '/dev', '/dev/shm', '/etc/hostname', '/etc/hosts', '/proc', '/sys', '/tmp', ROOT];
@@ -70,4 +70,29 @@ test('task/ lists the threads and nothing below task/TID/task', (t) => {
   const r = sandbox(['--', '/bin/sh', '-c', 'ls /proc/$$/task; ls /proc/$$/task/$$ | tr "\\n" " "; ls /proc/$$/task/$$/task']);
   t.regex(r.stdout, /^(\d+)\ncgroup cmdline comm cwd environ exe fd fdinfo io limits maps mountinfo mounts oom_score_adj root smaps stat statm status $/);
   t.regex(r.stderr, /No such file or directory/);
+});
+
+test('/proc/sys describes the sandbox: its hostname, its own boot id, fixed network values', (t) => {
+  const read = 'cd /proc/sys; cat kernel/hostname fs/nr_open net/core/somaxconn net/ipv4/ip_local_port_range kernel/random/boot_id kernel/random/boot_id';
+  const a = sandbox(['--', '/bin/sh', '-c', read]);
+  const b = sandbox(['--', '/bin/sh', '-c', read]);
+  t.is(a.status, 0, a.stderr);
+  const lines = a.stdout.split('\n');
+  t.deepEqual(lines.slice(0, 4), [hostname(), '1048576', '4096', '32768\t60999']);
+  t.is(lines[4], lines[5], 'boot_id is stable within a sandbox');
+  t.not(lines[4], b.stdout.split('\n')[4], 'and new in each sandbox');
+  t.not(lines[4], readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim(), "and not the host's");
+});
+
+test('/proc/sys refuses writes as Linux does to an unprivileged user', (t) => {
+  const prog = compiled('proc_sys');
+  const r = sandbox(['--', prog, 'writes']);
+  t.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.is(lines.length, 13);
+  for (const l of lines) t.regex(l, /: open for writing EACCES$/);
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/setpriv')) {
+    const n = native(['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', prog, 'writes']);
+    t.is(r.stdout, n.stdout);
+  }
 });

@@ -12,6 +12,7 @@ import { EACCES, EINVAL } from '../errno.js';
 import { mounts, mountinfo } from './mountinfo.js';
 import { translateMaps } from './maps.js';
 import { fdinfo } from './fdinfo.js';
+import { sysctl } from './sysctl.js';
 
 export const enum NodeKind {
   Dir,
@@ -99,15 +100,18 @@ export function treeLookup(tree: Tree, parts: string[], dirMode?: number): ProcN
 export class ProcFs implements GeneratedFs {
   readonly dev = PROC_DEV;
   readonly fileSize = 0;
-  constructor(private readonly k: Kernel) {}
+  private readonly sys: Tree;
+  constructor(private readonly k: Kernel) {
+    this.sys = sysctl(k);
+  }
 
   /** The node at rel (components below /proc), as seen by task t; undefined if none. */
   lookup(t: Task | undefined, rel: string): ProcNode | undefined {
     const parts = rel === '.' ? [] : rel.split('/');
     const k = this.k;
     if (parts.length === 0) {
-      const names = () => [...MACHINE_FILES, 'mounts', 'self', 'thread-self', ...[...k.groups.keys()].sort((a, b) => a - b).map(String)];
-      return dir(names, (n) => (n === 'self' || n === 'thread-self' ? DT_LNK : /^\d/.test(n) ? DT_DIR : DT_REG));
+      const names = () => [...MACHINE_FILES, 'mounts', 'self', 'sys', 'thread-self', ...[...k.groups.keys()].sort((a, b) => a - b).map(String)];
+      return dir(names, (n) => (n === 'self' || n === 'thread-self' ? DT_LNK : n === 'sys' || /^\d/.test(n) ? DT_DIR : DT_REG));
     }
     const [head, ...rest] = parts;
     if (head === 'self') {
@@ -123,6 +127,7 @@ export class ProcFs implements GeneratedFs {
       if (!k.groups.has(pid)) return undefined;
       return this.pidNode(pid, pid, rest);
     }
+    if (head === 'sys') return treeLookup(this.sys, rest);
     if (rest.length > 0) return undefined;
     if (head === 'mounts') return file(() => mounts(k));
     if (MACHINE_FILES.includes(head)) {
