@@ -18,6 +18,8 @@ options:
   -p, --publish HOST_PORT:GUEST_PORT
                         connections to the host's 127.0.0.1:HOST_PORT reach the guest's
                         listener on GUEST_PORT (repeatable)
+  --cpus N              the number of CPUs the guest sees in /sys, /proc and
+                        sched_getaffinity (default: the host's)
   --strace[=FILE]       print every syscall in strace's format to stderr or FILE
   --log-level LEVEL     fatal, error, warn (default), info, debug, trace or silent
   --log-file FILE       write the kernel's log to FILE instead of stderr
@@ -33,6 +35,7 @@ export interface CliOptions {
   clearEnv: boolean;
   netHost: boolean;
   publish: string[];
+  cpus?: number;
   strace: boolean;
   straceFile?: string;
   logLevel: string;
@@ -83,6 +86,12 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       }
       case '-p': case '--publish': o.publish.push(value(name, inline)); break;
+      case '--cpus': {
+        const n = value(name, inline);
+        if (!/^[1-9][0-9]{0,3}$/.test(n)) throw new UsageError(`--cpus needs a count from 1 to 9999, got "${n}"`);
+        o.cpus = Number(n);
+        break;
+      }
       case '--strace':
         o.strace = true;
         if (inline !== undefined) o.straceFile = inline;

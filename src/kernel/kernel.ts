@@ -9,6 +9,7 @@ import { HostFile, PathFile } from './fd/hostfile.js';
 import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
 import { walkFrom } from './fs/path.js';
 import { ProcFs } from './fs/procfs.js';
+import { SysFs, CgroupFs } from './fs/sysfs.js';
 import { openResolved } from './fs/ops.js';
 import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE, type Commit } from './task.js';
 import * as host from '../host/sys.js';
@@ -37,6 +38,8 @@ export interface KernelConfig {
   /** Guest working directory of the first process. */
   cwd: string;
   hostname: string;
+  /** CPUs the sandbox shows (sysfs, cgroup, /proc/cpuinfo and /proc/stat, sched_getaffinity). */
+  cpus?: number;
   log: Logger;
   /** Where --strace lines go; no tracing when absent. */
   straceWriter?: (line: string) => void;
@@ -58,6 +61,7 @@ export class Kernel {
   readonly log: Logger;
   readonly strace: Strace | undefined;
   readonly hostname: string;
+  readonly cpus: number;
   /** The sandbox's network: its unix socket names and its private loopback stack. */
   readonly unix = new UnixNamespace();
   readonly inet = new InetNamespace();
@@ -80,7 +84,8 @@ export class Kernel {
     this.log = config.log;
     this.strace = config.straceWriter ? new Strace(this.mem, config.straceWriter) : undefined;
     this.hostname = config.hostname;
-    const generated = { proc: new ProcFs(this) };
+    this.cpus = config.cpus ?? 1;
+    const generated = { proc: new ProcFs(this), sysfs: new SysFs(this), cgroup2: new CgroupFs(this) };
     for (const m of config.mounts) this.mounts.add(m, generated);
   }
 

@@ -7,7 +7,7 @@ import { tmpdir, hostname } from 'node:os';
 import { sandbox, native, ROOT } from '../helpers/sandbox.js';
 import { compiled } from '../helpers/cc.js';
 
-const MOUNTS = ['/', '/dev', '/dev/shm', '/etc/hostname', '/etc/hosts', '/proc', '/sys', '/tmp', ROOT];
+const MOUNTS = ['/', '/dev', '/dev/shm', '/etc/hostname', '/etc/hosts', '/proc', '/sys', '/sys/fs/cgroup', '/tmp', ROOT];
 
 test('mountinfo and mounts list exactly the sandbox mounts, ids tied to parents, no host directory', (t) => {
   const vol = mkdtempSync(join(tmpdir(), 'starry-vol-'));

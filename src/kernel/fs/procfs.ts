@@ -97,6 +97,27 @@ export function treeLookup(tree: Tree, parts: string[], dirMode?: number): ProcN
   return { kind: NodeKind.Dir, entries: () => Object.keys(d), typeOf: (n) => (isNode(d[n]) ? DT_REG : DT_DIR), mode: dirMode };
 }
 
+/** The host's per-CPU blocks, cut or repeated (renumbered) to the sandbox's n CPUs. */
+function cpuinfo(text: string, n: number): string {
+  const blocks = text.split('\n\n').filter((b) => b.trim());
+  if (blocks.length === 0 || blocks.length === n) return text;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(blocks[i % blocks.length].replace(/^processor\t: \d+/m, `processor\t: ${i}`));
+  return out.join('\n\n') + '\n\n';
+}
+
+/** /proc/stat with one cpuN line for each of the sandbox's n CPUs. */
+function cpuStat(text: string, n: number): string {
+  const lines = text.split('\n');
+  const cpus = lines.filter((l) => /^cpu\d+ /.test(l));
+  if (cpus.length === 0 || cpus.length === n) return text;
+  const first = lines.indexOf(cpus[0]);
+  const mine = Array.from({ length: n }, (_, i) => cpus[i % cpus.length].replace(/^cpu\d+/, `cpu${i}`));
+  const rest = lines.filter((l) => !/^cpu\d+ /.test(l));
+  rest.splice(first, 0, ...mine);
+  return rest.join('\n');
+}
+
 export class ProcFs implements GeneratedFs {
   readonly dev = PROC_DEV;
   readonly fileSize = 0;
@@ -132,6 +153,8 @@ export class ProcFs implements GeneratedFs {
     if (head === 'mounts') return file(() => mounts(k));
     if (MACHINE_FILES.includes(head)) {
       if (head === 'cmdline') return file(() => 'starry-sandbox\n');
+      if (head === 'cpuinfo') return file(() => cpuinfo(hostText('/proc/cpuinfo').toString('latin1'), k.cpus));
+      if (head === 'stat') return file(() => cpuStat(hostText('/proc/stat').toString('latin1'), k.cpus));
       return file(() => hostText(`/proc/${head}`));
     }
     return undefined;
