@@ -1,7 +1,7 @@
 // A sandbox: the mount table and environment from the configuration, a Kernel, and the Engine
 // running the first guest until every guest task is gone.
 import { mkdtempSync, mkdirSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir, hostname as hostHostname } from 'node:os';
+import { tmpdir, hostname as hostHostname, cpus as hostCpus } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { Kernel, type Logger } from './kernel/kernel.js';
 import type { MountSpec } from './kernel/fs/mount.js';
@@ -30,6 +30,8 @@ export interface SandboxConfig {
   /** --pids-max: the most tasks the sandbox may hold. */
   pidsMax?: number;
   hostname?: string;
+  /** CPUs the guest sees (default: the host's). */
+  cpus?: number;
   /** Told the first guest's pid once it exists (for passing on signals). */
   onStart?: (pid: number) => void;
 }
@@ -78,14 +80,14 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   }
   cwd ??= '/';
   mounts.push(
-    { guest: '/tmp', host: tmp, readOnly: false },
+    { guest: '/tmp', host: tmp, readOnly: false, type: 'tmpfs' },
     { guest: '/dev', host: '/dev', readOnly: true, devices: true, only: [...DEVICES, 'shm'] },
-    { guest: '/dev/shm', host: shm, readOnly: false },
-    { guest: '/proc', host: empty, readOnly: true, proc: true },
+    { guest: '/dev/shm', host: shm, readOnly: false, type: 'tmpfs' },
+    { guest: '/proc', host: empty, readOnly: true, generated: 'proc' },
     { guest: '/etc/hosts', host: etc, readOnly: true, entry: 'hosts' },
     { guest: '/etc/hostname', host: etc, readOnly: true, entry: 'hostname' },
-    // sysfs comes with the filesystem-view work; until then it is empty
-    { guest: '/sys', host: empty, readOnly: true },
+    { guest: '/sys', host: empty, readOnly: true, generated: 'sysfs' },
+    { guest: '/sys/fs/cgroup', host: empty, readOnly: true, generated: 'cgroup2' },
   );
   for (const v of cfg.volumes) {
     let h: string;
@@ -110,7 +112,8 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   }
   // The guest's umask applies to what it creates; ours must not apply twice.
   process.umask(0);
-  const kernel = new Kernel(machine, { mounts, cwd, hostname, log: cfg.log, straceWriter: cfg.strace, traceJsonWriter: cfg.traceJson, pidsMax: cfg.pidsMax });
+  const cpus = cfg.cpus ?? Math.max(1, hostCpus().length);
+  const kernel = new Kernel(machine, { mounts, cwd, hostname, cpus, log: cfg.log, straceWriter: cfg.strace, traceJsonWriter: cfg.traceJson, pidsMax: cfg.pidsMax });
   kernel.inet.hostNet = cfg.netHost ?? false;
   kernel.inet.warn = (msg) => cfg.log.warn({}, msg);
   for (const p of cfg.publish ?? []) {

@@ -20,6 +20,8 @@ options:
                         listener on GUEST_PORT (repeatable)
   --pids-max N          at most N processes and threads in the sandbox (default 4096);
                         fork and clone beyond it fail with EAGAIN
+  --cpus N              the number of CPUs the guest sees in /sys, /proc and
+                        sched_getaffinity (default: the host's)
   --strace[=FILE]       print every syscall in strace's format to stderr or FILE
   --trace-json FILE     write every syscall as a JSON line (tid, syscall, decoded args,
                         result, errno) to FILE, for harnesses that consume a guest's calls
@@ -37,6 +39,7 @@ export interface CliOptions {
   clearEnv: boolean;
   netHost: boolean;
   publish: string[];
+  cpus?: number;
   strace: boolean;
   straceFile?: string;
   traceJson?: string;
@@ -89,6 +92,12 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       }
       case '-p': case '--publish': o.publish.push(value(name, inline)); break;
+      case '--cpus': {
+        const n = value(name, inline);
+        if (!/^[1-9][0-9]{0,3}$/.test(n)) throw new UsageError(`--cpus needs a count from 1 to 9999, got "${n}"`);
+        o.cpus = Number(n);
+        break;
+      }
       case '--strace':
         o.strace = true;
         if (inline !== undefined) o.straceFile = inline;

@@ -99,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       volumes: o.volumes.map(parseVolume),
       netHost: o.netHost,
       publish: o.publish.map(parsePublish),
+      cpus: o.cpus,
       cwd: o.cwd,
       log,
       strace,

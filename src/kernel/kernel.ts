@@ -9,6 +9,7 @@ import { HostFile, PathFile } from './fd/hostfile.js';
 import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
 import { walkFrom } from './fs/path.js';
 import { ProcFs } from './fs/procfs.js';
+import { SysFs, CgroupFs } from './fs/sysfs.js';
 import { openResolved } from './fs/ops.js';
 import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE, type Commit } from './task.js';
 import * as host from '../host/sys.js';
@@ -38,6 +39,8 @@ export interface KernelConfig {
   /** Guest working directory of the first process. */
   cwd: string;
   hostname: string;
+  /** CPUs the sandbox shows (sysfs, cgroup, /proc/cpuinfo and /proc/stat, sched_getaffinity). */
+  cpus?: number;
   log: Logger;
   /** Where --strace lines go; no tracing when absent. */
   straceWriter?: (line: string) => void;
@@ -65,6 +68,7 @@ export class Kernel {
   readonly log: Logger;
   readonly strace: Strace | undefined;
   readonly hostname: string;
+  readonly cpus: number;
   /** The sandbox's network: its unix socket names and its private loopback stack. */
   readonly unix = new UnixNamespace();
   readonly inet = new InetNamespace();
@@ -89,8 +93,9 @@ export class Kernel {
     this.log = config.log;
     this.strace = config.straceWriter || config.traceJsonWriter ? new Strace(this.mem, config.straceWriter, config.traceJsonWriter) : undefined;
     this.hostname = config.hostname;
-    const proc = new ProcFs(this);
-    for (const m of config.mounts) this.mounts.add(m, proc);
+    this.cpus = config.cpus ?? 1;
+    const generated = { proc: new ProcFs(this), sysfs: new SysFs(this), cgroup2: new CgroupFs(this) };
+    for (const m of config.mounts) this.mounts.add(m, generated);
   }
 
   // ---- events from the tracer -------------------------------------------------------------
@@ -128,6 +133,8 @@ export class Kernel {
       group = new ThreadGroup(childTid, p.group);
       group.exe = p.group.exe;
       group.nofile = [...p.group.nofile];
+      group.oomScoreAdj = p.group.oomScoreAdj;
+      group.oomScoreAdjMin = p.group.oomScoreAdjMin;
       p.group.children.add(group);
       this.groups.set(childTid, group);
     }

@@ -55,6 +55,9 @@ export class ThreadGroup {
   timers = false;
   /** Until when (ms, CLOCK_MONOTONIC) a signal sent to it is expected (see Kernel.expectSignal). */
   expectSignalUntil = 0;
+  /** /proc/PID/oom_score_adj (the kernel's record; the host's OOM killer does not see it). */
+  oomScoreAdj = 0;
+  oomScoreAdjMin = 0;
   constructor(
     public tgid: number,
     public parent: ThreadGroup | undefined,

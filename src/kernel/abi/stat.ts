@@ -9,19 +9,20 @@ const PIPEFS_DEV = 0xd;
 const uid = process.getuid?.() ?? 0;
 const gid = process.getgid?.() ?? 0;
 
-const PROC_DEV = 0x16;
 const SOCKFS_DEV = 0x8;
+const ANON_INODE_DEV = 0x10;
 
-function describe(f: OpenFile): { mode: number; ino: number; dev: number } {
-  if (f instanceof PipeEnd) return { mode: S_IFIFO | 0o600, ino: f.pipe.ino, dev: PIPEFS_DEV };
-  if (f instanceof ProcDir) return { mode: 0o040555, ino: inoOf(f.guestPath), dev: PROC_DEV };
-  if (f instanceof ProcFile) return { mode: f.flags & 0o10000000 ? 0o120777 : 0o100444, ino: inoOf(f.guestPath), dev: PROC_DEV };
-  if (f instanceof Socket) return { mode: 0o140777, ino: f.ino, dev: SOCKFS_DEV };
-  return { mode: 0o600, ino: 1, dev: 0 };
+/** st_mode, st_ino, st_dev and st_size of an object the kernel emulates. */
+export function describe(f: OpenFile): { mode: number; ino: number; dev: number; size: number } {
+  if (f instanceof PipeEnd) return { mode: S_IFIFO | 0o600, ino: f.pipe.ino, dev: PIPEFS_DEV, size: 0 };
+  if (f instanceof ProcDir || f instanceof ProcFile) return { ...f.stat, ino: inoOf(f.guestPath) };
+  if (f instanceof Socket) return { mode: 0o140777, ino: f.ino, dev: SOCKFS_DEV, size: 0 };
+  const ino = (f as { ino?: number }).ino;
+  return { mode: 0o600, ino: ino ?? 1, dev: ANON_INODE_DEV, size: 0 };
 }
 
 /** A stable inode number for a procfs path. */
-function inoOf(path: string): number {
+export function inoOf(path: string): number {
   let h = 2166136261;
   for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 16777619) >>> 0;
   return h;
@@ -36,6 +37,7 @@ export function writeSyntheticStat(f: OpenFile, v: DataView, at: number): void {
   v.setUint32(at + 24, d.mode, true); // st_mode
   v.setUint32(at + 28, uid, true);
   v.setUint32(at + 32, gid, true);
+  v.setBigInt64(at + 48, BigInt(d.size), true); // st_size
   v.setBigInt64(at + 56, 4096n, true); // st_blksize
 }
 
@@ -49,6 +51,7 @@ export function writeSyntheticStatx(f: OpenFile, v: DataView, at: number, _mask:
   v.setUint32(at + 24, gid, true);
   v.setUint16(at + 28, d.mode, true);
   v.setBigUint64(at + 32, BigInt(d.ino), true);
+  v.setBigUint64(at + 40, BigInt(d.size), true); // stx_size
   v.setUint32(at + 136, 0, true); // stx_dev_major
   v.setUint32(at + 140, d.dev, true); // stx_dev_minor
 }

@@ -1,13 +1,21 @@
-// Open files of procfs: a regular file whose text is generated at open (reads, preads and seeks
-// work on that snapshot, as most of Linux's seq_files behave for a reader), and a directory
-// whose entries getdents64 lists.
-import { OpenFile, O_RDONLY, type IoVec } from './openfile.js';
+// Open files of procfs and sysfs: a regular file whose text is generated at open (reads, preads
+// and seeks work on that snapshot, as most of Linux's seq_files behave for a reader; writes go
+// to the node's handler), and a directory whose entries getdents64 lists.
+import { OpenFile, O_ACCMODE, O_RDONLY, type IoVec } from './openfile.js';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { EINVAL, EISDIR, ENOTDIR } from '../errno.js';
 import { placeholder } from './hostfile.js';
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
+export const DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
+
+/** How fstat describes a generated file: st_dev, st_mode and st_size. */
+export interface GeneratedStat {
+  dev: number;
+  mode: number;
+  size: number;
+}
 
 export class ProcFile extends OpenFile {
   readonly native = false;
@@ -17,8 +25,10 @@ export class ProcFile extends OpenFile {
     private readonly data: Buffer,
     flags: number,
     guestPath: string,
+    readonly stat: GeneratedStat,
+    private readonly writer?: (t: Task, data: Buffer) => number,
   ) {
-    super((flags & ~3) | O_RDONLY);
+    super(writer ? flags : (flags & ~O_ACCMODE) | O_RDONLY);
     this.guestPath = guestPath;
   }
 
@@ -38,6 +48,13 @@ export class ProcFile extends OpenFile {
     return this.copyOut(k, t, iov, offset);
   }
 
+  override write(k: Kernel, t: Task, _slot: number, iov: IoVec): number {
+    if (!this.writer) return -EINVAL;
+    const data = k.mem.gather(t.tid, iov, Math.min(iov.total, 4096));
+    if (typeof data === 'number') return data;
+    return this.writer(t, data);
+  }
+
   override seek(offset: number, whence: number): number {
     const base = whence === SEEK_SET ? 0 : whence === SEEK_CUR ? this.pos : whence === SEEK_END ? this.data.length : NaN;
     if (Number.isNaN(base) || base + offset < 0) return -EINVAL;
@@ -53,11 +70,14 @@ export class ProcFile extends OpenFile {
 export class ProcDir extends OpenFile {
   readonly native = false;
   readonly hostFd = placeholder();
-  private index = 0;
+  index = 0;
   constructor(
     private readonly entries: () => string[],
     flags: number,
     guestPath: string,
+    readonly stat: GeneratedStat,
+    /** d_type of an entry. */
+    private readonly typeOf: (name: string) => number = () => DT_REG,
   ) {
     super((flags & ~3) | O_RDONLY);
     this.guestPath = guestPath;
@@ -86,7 +106,7 @@ export class ProcDir extends OpenFile {
       out.writeBigUInt64LE(BigInt(1000 + this.index), used); // d_ino
       out.writeBigInt64LE(BigInt(this.index + 1), used + 8); // d_off
       out.writeUInt16LE(reclen, used + 16);
-      out[used + 18] = /^\d+$/.test(name) || name === '.' || name === '..' || name === 'fd' || name === 'task' ? 4 /* DT_DIR */ : 8; /* DT_REG */
+      out[used + 18] = this.index < 2 ? DT_DIR : this.typeOf(name);
       out.write(name, used + 19, 'latin1');
       out.fill(0, used + 19 + Buffer.byteLength(name, 'latin1'), used + reclen);
       used += reclen;

@@ -115,8 +115,8 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     cur.push(name);
     const guest = '/' + cur.join('/');
     const m = k.mounts.lookup(guest);
-    if (m.proc) {
-      const node = m.proc.lookup(t, m.rel(guest));
+    if (m.generated) {
+      const node = m.generated.lookup(t, m.rel(guest));
       if (!node) {
         if (last && opts.allowMissing) return new Resolved(guest, m, m.rel(guest), 0);
         return -ENOENT;
@@ -141,7 +141,7 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
         mode = host.S_IFDIR;
         continue;
       }
-      mode = node.kind === NodeKind.Dir ? host.S_IFDIR | 0o555 : node.kind === NodeKind.File ? host.S_IFREG | 0o444 : host.S_IFLNK | 0o777;
+      mode = node.kind === NodeKind.Dir ? host.S_IFDIR | (node.mode ?? 0o555) : node.kind === NodeKind.File ? host.S_IFREG | (node.mode ?? 0o444) : host.S_IFLNK | 0o777;
       if (!last && node.kind !== NodeKind.Dir) return -ENOTDIR;
       if (last) {
         if (mustDir && node.kind !== NodeKind.Dir) return -ENOTDIR;
@@ -184,10 +184,10 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
   const guest = '/' + cur.join('/');
   const m = k.mounts.lookup(guest);
   if (mustDir && (mode & host.S_IFMT) !== host.S_IFDIR) return -ENOTDIR;
-  if (m.proc) {
+  if (m.generated) {
     // the walk ended on a directory it entered ("/proc", "/proc/self/..")
-    const node = m.proc.lookup(t, m.rel(guest));
-    if (node) return new Resolved(guest, m, m.rel(guest), host.S_IFDIR | 0o555, node);
+    const node = m.generated.lookup(t, m.rel(guest));
+    if (node) return new Resolved(guest, m, m.rel(guest), host.S_IFDIR | (node.mode ?? 0o555), node);
   }
   return new Resolved(guest, m, m.rel(guest), mode);
 }

@@ -1,11 +1,18 @@
 // procfs, generated from kernel state: /proc/self, /proc/thread-self and /proc/PID for sandbox
-// processes only (exe, cwd and root as magic links, fd/, cmdline, environ, comm, status, stat,
-// statm, mounts, task/), and the machine files programs read (cpuinfo, meminfo, uptime, loadavg,
-// stat, version, filesystems, mounts). Per-process text the kernel does not keep comes from the
-// host's /proc of the same (real) task, with the host's view of us taken out.
+// processes only (exe, cwd and root as magic links, fd/, fdinfo/, cmdline, environ, comm, status,
+// stat, statm, io, limits, maps, smaps, mounts, mountinfo, cgroup, oom_score_adj, task/), the
+// machine files programs read (cpuinfo, meminfo, uptime, loadavg, stat, version, filesystems,
+// mounts) and /proc/sys. Per-process text the kernel does not keep comes from the host's /proc of
+// the same (real) task, with the host's view of us taken out.
 import { readFileSync } from 'node:fs';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
+import { DT_DIR, DT_LNK, DT_REG } from '../fd/procfile.js';
+import { EACCES, EINVAL } from '../errno.js';
+import { mounts, mountinfo } from './mountinfo.js';
+import { translateMaps } from './maps.js';
+import { fdinfo } from './fdinfo.js';
+import { sysctl } from './sysctl.js';
 
 export const enum NodeKind {
   Dir,
@@ -17,8 +24,14 @@ export interface ProcNode {
   kind: NodeKind;
   /** Directory entries, without "." and "..". */
   entries?: () => string[];
+  /** d_type of a directory entry (DT_REG when absent). */
+  typeOf?: (name: string) => number;
   /** File contents, generated when opened. */
   content?: () => Buffer;
+  /** Permission bits (0444 for files, 0555 for directories when absent). */
+  mode?: number;
+  /** Takes what a guest writes (the file is then writable): bytes taken or -errno. */
+  write?: (t: Task, data: Buffer) => number;
   /** Symlink text (readlink). */
   target?: () => string;
   /** For magic links (exe, cwd, root, fd/N): the guest path they jump to. */
@@ -27,10 +40,26 @@ export interface ProcNode {
   pid?: number;
 }
 
-const MACHINE_FILES = ['cpuinfo', 'meminfo', 'uptime', 'loadavg', 'stat', 'version', 'filesystems', 'cmdline'];
-const PID_ENTRIES = ['cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'mounts', 'root', 'stat', 'statm', 'status', 'task'];
+/** A filesystem the kernel generates: procfs, sysfs, cgroup2. */
+export interface GeneratedFs {
+  /** st_dev of every inode (minor number of an anonymous device). */
+  readonly dev: number;
+  /** st_size of regular files: 0 in procfs, 4096 (a page) in sysfs. */
+  readonly fileSize: number;
+  /** The node at rel (components below the mount point), as seen by task t. */
+  lookup(t: Task | undefined, rel: string): ProcNode | undefined;
+}
 
-function hostText(path: string): Buffer {
+export const PROC_DEV = 0x16;
+
+const MACHINE_FILES = ['cpuinfo', 'meminfo', 'uptime', 'loadavg', 'stat', 'version', 'filesystems', 'cmdline'];
+const PID_ENTRIES = [
+  'cgroup', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'io', 'limits', 'maps', 'mountinfo',
+  'mounts', 'oom_score_adj', 'root', 'smaps', 'stat', 'statm', 'status', 'task',
+];
+const PID_TYPES: Record<string, number> = { cwd: DT_LNK, exe: DT_LNK, root: DT_LNK, fd: DT_DIR, fdinfo: DT_DIR, task: DT_DIR };
+
+export function hostText(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch {
@@ -38,25 +67,72 @@ function hostText(path: string): Buffer {
   }
 }
 
-function dir(entries: () => string[], pid?: number): ProcNode {
-  return { kind: NodeKind.Dir, entries, pid };
+export function dir(entries: () => string[], typeOf?: (name: string) => number, pid?: number): ProcNode {
+  return { kind: NodeKind.Dir, entries, typeOf, pid };
 }
-function file(content: () => Buffer | string, pid?: number): ProcNode {
-  return { kind: NodeKind.File, content: () => { const c = content(); return typeof c === 'string' ? Buffer.from(c, 'latin1') : c; }, pid };
+export function file(content: () => Buffer | string, pid?: number, mode?: number): ProcNode {
+  return { kind: NodeKind.File, content: () => { const c = content(); return typeof c === 'string' ? Buffer.from(c, 'latin1') : c; }, pid, mode };
 }
 function link(target: () => string, jump?: () => string | undefined, pid?: number): ProcNode {
   return { kind: NodeKind.Link, target, jump, pid };
 }
 
-export class ProcFs {
-  constructor(private readonly k: Kernel) {}
+/** A fixed directory tree: a directory is an object of entries, a file is a ProcNode. */
+export interface Tree {
+  [name: string]: Tree | ProcNode;
+}
+function isNode(x: Tree | ProcNode): x is ProcNode {
+  return typeof x.kind === 'number'; // a directory holding an entry named "kind" has an object there
+}
+
+/** The node at parts below tree, or undefined. */
+export function treeLookup(tree: Tree, parts: string[], dirMode?: number): ProcNode | undefined {
+  let at: Tree | ProcNode = tree;
+  for (const p of parts) {
+    if (isNode(at) || !Object.prototype.hasOwnProperty.call(at, p)) return undefined;
+    at = at[p];
+  }
+  if (isNode(at)) return at;
+  const d: Tree = at;
+  return { kind: NodeKind.Dir, entries: () => Object.keys(d), typeOf: (n) => (isNode(d[n]) ? DT_REG : DT_DIR), mode: dirMode };
+}
+
+/** The host's per-CPU blocks, cut or repeated (renumbered) to the sandbox's n CPUs. */
+function cpuinfo(text: string, n: number): string {
+  const blocks = text.split('\n\n').filter((b) => b.trim());
+  if (blocks.length === 0 || blocks.length === n) return text;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(blocks[i % blocks.length].replace(/^processor\t: \d+/m, `processor\t: ${i}`));
+  return out.join('\n\n') + '\n\n';
+}
+
+/** /proc/stat with one cpuN line for each of the sandbox's n CPUs. */
+function cpuStat(text: string, n: number): string {
+  const lines = text.split('\n');
+  const cpus = lines.filter((l) => /^cpu\d+ /.test(l));
+  if (cpus.length === 0 || cpus.length === n) return text;
+  const first = lines.indexOf(cpus[0]);
+  const mine = Array.from({ length: n }, (_, i) => cpus[i % cpus.length].replace(/^cpu\d+/, `cpu${i}`));
+  const rest = lines.filter((l) => !/^cpu\d+ /.test(l));
+  rest.splice(first, 0, ...mine);
+  return rest.join('\n');
+}
+
+export class ProcFs implements GeneratedFs {
+  readonly dev = PROC_DEV;
+  readonly fileSize = 0;
+  private readonly sys: Tree;
+  constructor(private readonly k: Kernel) {
+    this.sys = sysctl(k);
+  }
 
   /** The node at rel (components below /proc), as seen by task t; undefined if none. */
   lookup(t: Task | undefined, rel: string): ProcNode | undefined {
     const parts = rel === '.' ? [] : rel.split('/');
     const k = this.k;
     if (parts.length === 0) {
-      return dir(() => [...MACHINE_FILES, 'mounts', 'self', 'thread-self', ...[...k.groups.keys()].sort((a, b) => a - b).map(String)]);
+      const names = () => [...MACHINE_FILES, 'mounts', 'self', 'sys', 'thread-self', ...[...k.groups.keys()].sort((a, b) => a - b).map(String)];
+      return dir(names, (n) => (n === 'self' || n === 'thread-self' ? DT_LNK : n === 'sys' || /^\d/.test(n) ? DT_DIR : DT_REG));
     }
     const [head, ...rest] = parts;
     if (head === 'self') {
@@ -72,35 +148,44 @@ export class ProcFs {
       if (!k.groups.has(pid)) return undefined;
       return this.pidNode(pid, pid, rest);
     }
+    if (head === 'sys') return treeLookup(this.sys, rest);
     if (rest.length > 0) return undefined;
-    if (head === 'mounts') return file(() => this.mounts());
+    if (head === 'mounts') return file(() => mounts(k));
     if (MACHINE_FILES.includes(head)) {
       if (head === 'cmdline') return file(() => 'starry-sandbox\n');
+      if (head === 'cpuinfo') return file(() => cpuinfo(hostText('/proc/cpuinfo').toString('latin1'), k.cpus));
+      if (head === 'stat') return file(() => cpuStat(hostText('/proc/stat').toString('latin1'), k.cpus));
       return file(() => hostText(`/proc/${head}`));
     }
     return undefined;
   }
 
-  private pidNode(pid: number, tid: number, rest: string[]): ProcNode | undefined {
+  /** /proc/PID/... (thread false) or /proc/PID/task/TID/... (thread true). */
+  private pidNode(pid: number, tid: number, rest: string[], thread = false): ProcNode | undefined {
     const k = this.k;
     const g = k.groups.get(pid);
     if (!g) return undefined;
     const leader = g.threads.get(pid) ?? [...g.threads.values()][0];
     if (!leader) return undefined;
-    if (rest.length === 0) return dir(() => PID_ENTRIES, pid);
+    const task = g.threads.get(tid) ?? leader;
+    if (rest.length === 0) return dir(() => PID_ENTRIES, (n) => PID_TYPES[n] ?? DT_REG, pid);
     const [what, ...more] = rest;
     if (what === 'task') {
-      if (more.length === 0) return dir(() => [...g.threads.keys()].sort((a, b) => a - b).map(String), pid);
+      if (thread) return undefined;
+      if (more.length === 0) return dir(() => [...g.threads.keys()].sort((a, b) => a - b).map(String), () => DT_DIR, pid);
       const ttid = Number(more[0]);
-      if (!g.threads.has(ttid)) return undefined;
-      if (more.length === 1) return dir(() => PID_ENTRIES.filter((e) => e !== 'task'), pid);
-      return this.pidNode(pid, ttid, more.slice(1));
+      if (!/^\d+$/.test(more[0]) || !g.threads.has(ttid)) return undefined;
+      if (more.length === 1) return dir(() => PID_ENTRIES.filter((e) => e !== 'task'), (n) => PID_TYPES[n] ?? DT_REG, pid);
+      return this.pidNode(pid, ttid, more.slice(1), true);
     }
-    if (what === 'fd') {
-      if (more.length === 0) return dir(() => leader.files.numbers().map(String), pid);
-      if (more.length > 1) return undefined;
-      const f = leader.files.get(Number(more[0]));
-      if (!f || !/^\d+$/.test(more[0])) return undefined;
+    if (what === 'fd' || what === 'fdinfo') {
+      const files = task.files;
+      if (more.length === 0) return { ...dir(() => files.numbers().map(String), () => (what === 'fd' ? DT_LNK : DT_REG), pid), mode: what === 'fd' ? 0o500 : 0o555 };
+      if (more.length > 1 || !/^\d+$/.test(more[0])) return undefined;
+      const fd = Number(more[0]);
+      const f = files.get(fd);
+      if (!f) return undefined;
+      if (what === 'fdinfo') return file(() => fdinfo(k, files, fd, f), pid);
       return link(() => f.describe() || f.guestPath, () => (f.statFd() >= 0 && f.guestPath.startsWith('/') ? f.guestPath : undefined), pid);
     }
     if (more.length > 0) return undefined;
@@ -108,13 +193,19 @@ export class ProcFs {
       case 'exe':
         return link(() => g.exe, () => g.exe || undefined, pid);
       case 'cwd':
-        return link(() => leader.fs.cwd, () => leader.fs.cwd, pid);
+        return link(() => task.fs.cwd, () => task.fs.cwd, pid);
       case 'root':
         return link(() => '/', () => '/', pid);
       case 'cmdline':
       case 'environ':
       case 'statm':
-        return file(() => hostText(`/proc/${pid}/task/${tid}/${what}`), pid);
+      case 'io':
+        return file(() => hostText(`/proc/${pid}/task/${tid}/${what}`), pid, what === 'environ' || what === 'io' ? 0o400 : undefined);
+      case 'maps':
+      case 'smaps':
+        return file(() => translateMaps(k.mounts, hostText(`/proc/${pid}/task/${tid}/${what}`).toString('latin1')), pid);
+      case 'limits':
+        return file(() => this.limits(pid, tid), pid);
       case 'comm':
         return file(() => `${this.comm(pid, tid)}\n`, pid);
       case 'stat':
@@ -122,9 +213,38 @@ export class ProcFs {
       case 'status':
         return file(() => this.status(pid, tid), pid);
       case 'mounts':
-        return file(() => this.mounts(), pid);
+        return file(() => mounts(k), pid);
+      case 'mountinfo':
+        return file(() => mountinfo(k), pid);
+      case 'cgroup':
+        return file(() => '0::/\n', pid); // cgroup v2, at the root of the sandbox's namespace
+      case 'oom_score_adj':
+        return { ...file(() => `${g.oomScoreAdj}\n`, pid, 0o644), write: (_t, data) => this.setOomScoreAdj(pid, data) };
     }
     return undefined;
+  }
+
+  private setOomScoreAdj(pid: number, data: Buffer): number {
+    const g = this.k.groups.get(pid);
+    const text = data.subarray(0, 12).toString('latin1').trim();
+    // kstrtoint(.., 0, ..): decimal, 0x hex or 0 octal, optionally signed
+    const m = /^([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.exec(text);
+    if (!m) return -EINVAL;
+    const v = (m[1] === '-' ? -1 : 1) * (m[2].length > 1 && m[2][0] === '0' && m[2][1] !== 'x' && m[2][1] !== 'X' ? parseInt(m[2], 8) : Number(m[2]));
+    if (v < -1000 || v > 1000) return -EINVAL;
+    // going below the floor a privileged writer set (inherited) needs CAP_SYS_RESOURCE
+    if (g && v < g.oomScoreAdjMin) return -EACCES;
+    if (g) g.oomScoreAdj = v;
+    return data.length;
+  }
+
+  /** The host's table with RLIMIT_NOFILE as the kernel keeps it. */
+  private limits(pid: number, tid: number): string {
+    const g = this.k.groups.get(pid);
+    const text = hostText(`/proc/${pid}/task/${tid}/limits`).toString('latin1');
+    if (!g) return text;
+    const [soft, hard] = g.nofile;
+    return text.replace(/^Max open files .*$/m, `${'Max open files'.padEnd(25)} ${String(soft).padEnd(20)} ${String(hard).padEnd(20)} ${'files'.padEnd(10)}`);
   }
 
   /** The parent as the sandbox shows it: 0 for the first process, whose parent is outside. */
@@ -153,18 +273,6 @@ export class ProcFs {
     if (close < 0) return text;
     const fields = text.slice(close + 2).split(' ');
     fields[1] = String(this.ppid(pid));
-    return `${pid} (${this.comm(pid, tid)}) ` + fields.join(' ');
-  }
-
-  private mounts(): string {
-    const lines = this.k.mounts
-      .all()
-      .slice()
-      .sort((a, b) => a.guest.length - b.guest.length)
-      .map((m) => {
-        const type = m.guest === '/proc' ? 'proc' : m.guest === '/sys' ? 'sysfs' : m.guest === '/tmp' || m.guest === '/dev/shm' ? 'tmpfs' : 'starryfs';
-        return `${type} ${m.guest} ${type} ${m.readOnly ? 'ro' : 'rw'},relatime 0 0`;
-      });
-    return lines.join('\n') + '\n';
+    return `${tid} (${this.comm(pid, tid)}) ` + fields.join(' ');
   }
 }

@@ -43,7 +43,7 @@ export class UnixNamespace implements StreamNamespace, DgramNamespace {
     if (typeof r === 'number') return r;
     if (r.exists) return -E.EADDRINUSE;
     if (r.mount.readOnly) return -E.EROFS;
-    if (r.node || r.mount.proc) return -E.EACCES;
+    if (r.node || r.mount.generated) return -E.EACCES;
     const mode = S_IFSOCK | (0o777 & ~t.fs.umask);
     const made = inParent(r, (fd, n) => host.sys(NR_mknodat, fd, host.putPath(host.PATH2, n), mode, 0));
     if (made < 0) return made === -E.EEXIST ? -E.EADDRINUSE : made;

@@ -233,7 +233,7 @@ export function verifyExecuted(k: Kernel, tid: number): boolean {
   const want = `${host.statDev()}:${host.statIno()}`;
   for (const m of k.mounts.all()) {
     const base = m.host.endsWith('/') ? m.host : `${m.host}/`;
-    if (m.proc || !exe.startsWith(base)) continue;
+    if (m.generated || !exe.startsWith(base)) continue;
     const guest = (m.guest === '/' ? '' : m.guest) + '/' + exe.slice(base.length);
     const r = walkFrom(k, '/', guest, { follow: true });
     if (typeof r === 'number' || statResolved(r) < 0) continue;

@@ -81,19 +81,22 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
 }
 
-/** An open file for a procfs node (read-only; links only with O_PATH|O_NOFOLLOW). */
+/** An open file for a procfs or sysfs node (links only with O_PATH|O_NOFOLLOW). */
 export function procFile(r: Resolved, flags: number): OpenFile | number {
   const node = r.node!;
-  if (node.kind === NodeKind.Dir) return new ProcDir(node.entries!, flags, r.guest);
-  if (node.kind === NodeKind.Link) return flags & O_PATH ? new ProcFile(Buffer.alloc(0), flags, r.guest) : -E.ELOOP;
+  const dev = r.mount.generated!.dev;
+  if (node.kind === NodeKind.Dir) return new ProcDir(node.entries!, flags, r.guest, { dev, mode: host.S_IFDIR | (node.mode ?? 0o555), size: 0 }, node.typeOf);
+  if (node.kind === NodeKind.Link) return flags & O_PATH ? new ProcFile(Buffer.alloc(0), flags, r.guest, { dev, mode: host.S_IFLNK | 0o777, size: 0 }) : -E.ELOOP;
   if (flags & O_DIRECTORY) return -E.ENOTDIR;
-  return new ProcFile(node.content!(), flags, r.guest);
+  const stat = { dev, mode: host.S_IFREG | (node.mode ?? 0o444), size: r.mount.generated!.fileSize };
+  return new ProcFile(node.content!(), flags, r.guest, stat, flags & O_PATH ? undefined : node.write);
 }
 
 function openProc(k: Kernel, c: Call, r: Resolved, flags: number): number {
-  if ((flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH)) return r.node!.kind === NodeKind.Dir ? -E.EISDIR : -E.EACCES;
+  const node = r.node!;
+  if ((flags & O_ACCMODE) !== O_RDONLY && !(flags & O_PATH) && !node.write) return node.kind === NodeKind.Dir ? -E.EISDIR : -E.EACCES;
   if (flags & O_CREAT && flags & O_EXCL) return -E.EEXIST;
-  const f = procFile(r, flags & (O_PATH | O_NONBLOCK | O_DIRECTORY));
+  const f = procFile(r, (flags & (O_ACCMODE | O_PATH | O_NONBLOCK | O_DIRECTORY)) | (flags & O_PATH ? 0 : O_LARGEFILE));
   if (typeof f === 'number') return f;
   return installLowest(k, c, f, 0, (flags & O_CLOEXEC) !== 0);
 }
@@ -146,7 +149,9 @@ function chdir(k: Kernel, c: Call): number {
   if (typeof r === 'number') return r;
   if (r.node) {
     if (r.node.kind !== NodeKind.Dir) return -E.ENOTDIR;
-    c.task.fs.setDir(new ProcDir(r.node.entries!, O_PATH, r.guest));
+    const d = procFile(r, O_PATH);
+    if (typeof d === 'number') return d;
+    c.task.fs.setDir(d);
     return 0;
   }
   const ok = searchable(r);
@@ -300,7 +305,7 @@ function accessCore(k: Kernel, c: Call, dirfd: number, pathArg: number, mode: nu
   if (typeof p === 'number') return p;
   const r = walk(k, c.task, dirfd, p, { follow: !(flags & AT_SYMLINK_NOFOLLOW) });
   if (typeof r === 'number') return r;
-  if (r.node) return mode & 2 ? -E.EACCES : 0;
+  if (r.node) return mode & 2 && !r.node.write ? -E.EACCES : 0;
   const type = r.mode & host.S_IFMT;
   if (mode & 2 && r.mount.readOnly && (type === host.S_IFREG || type === host.S_IFDIR || type === host.S_IFLNK)) return -E.EROFS;
   return host.sys(NR.faccessat2, r.mount.rootFd, host.putPath(host.PATH1, r.rel), mode, host.AT_SYMLINK_NOFOLLOW | (flags & AT_EACCESS));

@@ -144,6 +144,31 @@ function setrlimit(k: Kernel, c: Call): number {
   return c.u32(0) >= 16 ? -E.EINVAL : CONTINUE;
 }
 
+/**
+ * The host's affinity mask cut to the sandbox's first k.cpus CPUs, so that nproc and
+ * sched_getaffinity agree with /sys/devices/system/cpu. A mask already that small (--cpus at or
+ * above the host's count) is the host's answer unchanged: a mask never names CPUs the host lacks.
+ */
+function schedGetaffinity(k: Kernel, c: Call): number {
+  const pid = c.int(0);
+  const len = c.u32(1);
+  if (len % 8 !== 0) return -E.EINVAL;
+  if (!ownOrSandbox(k, c, pid)) return -E.ESRCH;
+  const r = host.sys(NR.sched_getaffinity, pid === 0 ? c.tid : pid, Math.min(len, 4096), host.addr(host.STRUCT));
+  if (r < 0) return r;
+  let seen = 0;
+  for (let i = 0; i < r; i++) {
+    let byte = host.scratch[host.STRUCT + i];
+    for (let bit = 0; bit < 8; bit++) {
+      if (!(byte & (1 << bit))) continue;
+      if (++seen > k.cpus) byte &= ~(1 << bit);
+    }
+    host.scratch[host.STRUCT + i] = byte;
+  }
+  const w = k.mem.writeFrom(c.tid, c.ptr(2), host.scratch, host.STRUCT, r);
+  return w < 0 ? w : r;
+}
+
 const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4;
 const PR_GET_NAME = 16, PR_SET_NAME = 15, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23;
 const PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
@@ -208,7 +233,7 @@ export const processFamily: Family = {
   setrlimit,
   prctl,
   seccomp,
-  sched_getaffinity: pidArg(0),
+  sched_getaffinity: schedGetaffinity,
   sched_setaffinity: pidArg(0),
   sched_getparam: pidArg(0),
   sched_setparam: pidArg(0),

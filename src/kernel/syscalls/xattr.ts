@@ -34,6 +34,7 @@ function xattrPath(op: Op, follow: boolean) {
     const r = walk(k, c.task, AT_FDCWD, p, { follow });
     if (typeof r === 'number') return r;
     if ((op === 'set' || op === 'remove') && r.mount.readOnly) return -E.EROFS;
+    if (r.mount.generated) return op === 'get' ? -E.ENODATA : op === 'list' ? 0 : -E.EOPNOTSUPP; // procfs and sysfs keep none
     const lnr = { get: NR.lgetxattr, list: NR.llistxattr, set: NR.lsetxattr, remove: NR.lremovexattr }[op];
     if (op === 'remove') return onPath(r, (hp) => host.sys(lnr, hp, name));
     if (op === 'set') {
