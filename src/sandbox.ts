@@ -45,7 +45,7 @@ export class SandboxError extends Error {
   }
 }
 
-const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'ptmx', 'pts'];
 
 export async function runSandbox(cfg: SandboxConfig): Promise<number> {
   const priv = mkdtempSync(join(tmpdir(), 'starry-'));

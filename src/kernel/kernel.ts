@@ -25,6 +25,7 @@ import { UnixNamespace } from './net/unix.js';
 import { InetNamespace } from './net/inet.js';
 import { NetlinkNamespace } from './net/netlink.js';
 import { FifoTable } from './fd/fifo.js';
+import { PtyTable } from './fd/pty.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -75,6 +76,8 @@ export class Kernel {
   readonly netlink = new NetlinkNamespace();
   /** The pipes behind FIFO files, by file identity. */
   readonly fifos = new FifoTable();
+  /** The pseudo-terminals the sandbox made (only these open under /dev/pts). */
+  readonly ptys = new PtyTable();
   init: ThreadGroup | undefined;
   /** Every deadline of the kernel. */
   readonly timers = new TimerQueue();

@@ -7,6 +7,7 @@ import { EBADF, EBUSY, EINVAL, ENOTTY, EPERM } from '../errno.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../fd/openfile.js';
 import { installAt, installLowest } from '../fd/install.js';
 import { PipeEnd, PIPE_BUF } from '../fd/pipe.js';
+import { PtyMaster, ptyPeer, TIOCGPTPEER } from '../fd/pty.js';
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
 const F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_SETOWN = 8, F_GETOWN = 9;
@@ -134,12 +135,15 @@ const TIOCLINUX = 0x541c, TIOCCONS = 0x541d, FIONBIO = 0x5421, TIOCNOTTY = 0x542
 const TIOCGSID = 0x5429, TCGETS2 = 0x802c542a, TCSETS2 = 0x402c542b, TCSETSW2 = 0x402c542c, TCSETSF2 = 0x402c542d;
 const TIOCGPTN = 0x80045430, FIONCLEX = 0x5450, FIOCLEX = 0x5451, FIOASYNC = 0x5452, FIGETBSZ = 2;
 const FS_IOC_GETFLAGS = 0x80086601, TCGETA = 0x5405, TIOCGLCKTRMIOS = 0x5456;
+const TIOCSPTLCK = 0x40045431, TIOCGPTLCK = 0x80045439, TIOCPKT = 0x5420, TIOCGPKT = 0x80045438;
+const TIOCEXCL = 0x540c, TIOCNXCL = 0x540d, TIOCGEXCL = 0x80045440, TIOCMGET = 0x5415;
 
 /** Requests a host descriptor may see natively: terminal queries and settings, sizes. */
 const NATIVE_IOCTLS = new Set([
   TCGETS, TCSETS, TCSETSW, TCSETSF, TCGETA, TCSBRK, TCXONC, TCFLSH, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ,
   TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCGSID, TCGETS2, TCSETS2, TCSETSW2, TCSETSF2, TIOCGPTN, FIGETBSZ,
-  FS_IOC_GETFLAGS, TIOCGLCKTRMIOS, TIOCSCTTY, TIOCNOTTY, FIOASYNC,
+  FS_IOC_GETFLAGS, TIOCGLCKTRMIOS, TIOCSCTTY, TIOCNOTTY, FIOASYNC, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT,
+  TIOCGPKT, TIOCEXCL, TIOCNXCL, TIOCGEXCL, TIOCMGET,
 ]);
 /** Requests that would reach past the sandbox (typing into the host terminal, consoles). */
 const FORBIDDEN_IOCTLS = new Set([TIOCSTI, TIOCLINUX, TIOCCONS, TIOCSETD]);
@@ -166,6 +170,7 @@ function ioctl(k: Kernel, c: Call): number {
       break;
   }
   if (FORBIDDEN_IOCTLS.has(req)) return -EPERM;
+  if (req === TIOCGPTPEER) return f instanceof PtyMaster ? ptyPeer(k, c, f, c.int(2)) : -ENOTTY;
   if (f.native) return NATIVE_IOCTLS.has(req) ? CONTINUE : -ENOTTY;
   return f.ioctl(k, t, req, c.ptr(2));
 }

@@ -16,6 +16,7 @@ import {
   O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY, O_NONBLOCK,
 } from '../fd/openfile.js';
 import { openFifo } from '../fd/fifo.js';
+import { isPtmx, ptsAllowed, ptyMaster } from '../fd/pty.js';
 import { installLowest } from '../fd/install.js';
 import { ProcFile, ProcDir } from '../fd/procfile.js';
 import { NodeKind } from '../fs/procfs.js';
@@ -65,6 +66,8 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
       const data = type === host.S_IFREG || type === host.S_IFDIR;
       if (r.mount.readOnly && data && (acc !== O_RDONLY || flags & O_TRUNC)) return -E.EROFS;
       if ((type === host.S_IFCHR || type === host.S_IFBLK) && !r.mount.devices) return -E.EACCES;
+      const pts = ptsAllowed(k, r);
+      if (pts < 0) return pts;
       if (type === host.S_IFIFO) return openFifo(k, c, r, flags);
       if (type === host.S_IFSOCK) return -E.ENXIO;
     }
@@ -76,7 +79,9 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
     pf.isDirectory = isDir;
     return installLowest(k, c, pf, 0, (flags & O_CLOEXEC) !== 0);
   }
-  const file = new HostFile(hostFd, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, r.mount, r.guest);
+  const fileFlags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
+  const file = isPtmx(r) ? ptyMaster(k, hostFd, fileFlags, r) : new HostFile(hostFd, fileFlags, r.mount, r.guest);
+  if (typeof file === 'number') return file;
   file.isDirectory = isDir;
   return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
 }
