@@ -6,6 +6,8 @@
 //   hostSyscall(nr, a0..a5) / addressOf(u8) / close()
 //   watch(fd, cb) / arm(watch, events) / unwatch(watch): readiness of host descriptors
 #include <errno.h>
+#include <signal.h>
+#include <chrono>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -174,6 +176,31 @@ static Napi::Value AddressOf(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), (double)(uintptr_t)buf.Data());
 }
 
+// interrupt(tid): have the tracer thread PTRACE_INTERRUPT tid, and wait until it has. The
+// kernel does this before it ends a parked call with -ERESTART*: the thread then leaves the
+// kernel through the signal path, so the code never reaches user space even when the signal
+// that prompted it went to another thread (it restarts instead). Bounded: after 200 ms the
+// caller goes on.
+static Napi::Value Interrupt(const Napi::CallbackInfo &info) {
+  int tid = info[0].As<Napi::Number>().Int32Value();
+  int tracer = G.tracerTid.load();
+  if (tracer <= 0 || G.stopping.load()) return Napi::Boolean::New(info.Env(), false);
+  std::unique_lock<std::mutex> lock(G.intMu);
+  G.intQueue.push_back(tid);
+  uint64_t seq = ++G.intSeq;
+  G.intPending = true;
+  {
+    std::lock_guard<std::mutex> r(G.replyMu);  // a tracer waiting for a reply drains too
+  }
+  G.replyCv.notify_all();
+  bool done = false;
+  for (int i = 0; i < 40 && !done; i++) {
+    syscall(SYS_tgkill, getpid(), tracer, SIG_TRACER_WAKE);
+    done = G.intCv.wait_for(lock, std::chrono::milliseconds(5), [&] { return G.intDone >= seq; });
+  }
+  return Napi::Boolean::New(info.Env(), done);
+}
+
 // filterProgram(traceAll): the seccomp-BPF program launch installs, as [code, jt, jf, k, ...],
 // so tests can audit exactly what runs natively.
 static Napi::Value FilterProgram(const Napi::CallbackInfo &info) {
@@ -214,6 +241,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("watch", Napi::Function::New(env, WatchFd));
   exports.Set("arm", Napi::Function::New(env, ArmWatch));
   exports.Set("unwatch", Napi::Function::New(env, Unwatch));
+  exports.Set("interrupt", Napi::Function::New(env, Interrupt));
   exports.Set("filterProgram", Napi::Function::New(env, FilterProgram));
   exports.Set("recordWords", Napi::Number::New(env, kRecordWords));
   exports.Set("maxBatch", Napi::Number::New(env, kMaxBatch));

@@ -71,6 +71,15 @@ struct State {
   std::map<int, TraceReply> replies;
   std::atomic<bool> stopping{false};
 
+  // interrupts: JS -> tracer thread. PTRACE_INTERRUPT a thread the kernel ends a parked call
+  // of, so it passes through the signal path on its way out (see Interrupt in addon.cc).
+  std::mutex intMu;
+  std::condition_variable intCv;
+  std::vector<int> intQueue;
+  uint64_t intSeq = 0, intDone = 0;
+  std::atomic<bool> intPending{false};
+  std::atomic<int> tracerTid{0};
+
   // user notifications, JS thread only
   int listenerFd = -1;
   uv_poll_t poll;
@@ -87,6 +96,10 @@ struct State {
 };
 
 extern State G;
+
+// The signal that wakes the tracer thread out of waitpid to take interrupt requests.
+#define SIG_TRACER_WAKE (SIGRTMIN + 7)
+void DrainInterrupts();
 
 // filter.cc
 std::vector<sock_filter> BuildFilter(bool traceAll);

@@ -45,9 +45,27 @@ static void PostError(const std::string &msg) {
   PostEvent(std::move(ev));
 }
 
+// Interrupt requests from JS: PTRACE_INTERRUPT each thread named (only this thread may).
+void DrainInterrupts() {
+  if (!G.intPending.exchange(false)) return;
+  std::lock_guard<std::mutex> lock(G.intMu);
+  for (int tid : G.intQueue) ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+  G.intQueue.clear();
+  G.intDone = G.intSeq;
+  G.intCv.notify_all();
+}
+
+static void OnWakeSignal(int) {}
+
 static TraceReply WaitReply(int tid) {
   std::unique_lock<std::mutex> lock(G.replyMu);
-  G.replyCv.wait(lock, [&] { return G.stopping.load() || G.replies.count(tid); });
+  for (;;) {
+    G.replyCv.wait(lock, [&] { return G.stopping.load() || G.replies.count(tid) || G.intPending.load(); });
+    if (G.stopping.load() || G.replies.count(tid)) break;
+    lock.unlock();
+    DrainInterrupts();
+    lock.lock();
+  }
   TraceReply r;
   auto it = G.replies.find(tid);
   if (it != G.replies.end()) {
@@ -129,6 +147,16 @@ void TracerMain() {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  // Only the wake signal gets through, to end a waitpid (no SA_RESTART) with EINTR.
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnWakeSignal;
+  sigaction(SIG_TRACER_WAKE, &sa, nullptr);
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, SIG_TRACER_WAKE);
+  pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+  G.tracerTid = (int)syscall(SYS_gettid);
   const LaunchParams &p = G.params;
 
   std::vector<char *> argv, envp;
@@ -175,6 +203,7 @@ void TracerMain() {
   std::set<pid_t> waitingStart; // children stopped at their first stop, not yet announced
   for (;;) {
     int st = 0;
+    DrainInterrupts();
     pid_t t = waitpid(-1, &st, __WALL | __WNOTHREAD);
     if (t < 0) {
       if (errno == EINTR) continue;

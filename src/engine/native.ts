@@ -62,6 +62,8 @@ export interface NativeBinding {
   watch(fd: number, cb: (revents: number) => void): NativeWatch | number;
   arm(w: NativeWatch, events: number): number;
   unwatch(w: NativeWatch): void;
+  /** PTRACE_INTERRUPT tid from the tracer thread; false if that did not happen in time. */
+  interrupt(tid: number): boolean;
   /** The seccomp-BPF program launch installs, flattened as [code, jt, jf, k, ...]. */
   filterProgram(traceAll: boolean): number[];
   readonly recordWords: number;

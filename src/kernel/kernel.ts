@@ -474,6 +474,9 @@ export class Kernel {
     if (!w) return;
     // Restarted without a handler, a timed wait keeps its deadline (Linux's restart_block)
     if (w.deadline !== Infinity && w.call) t.restartDeadline = { call: new Undelivered(w.call, 0), deadline: w.deadline };
+    // A process-directed signal goes to one thread; the others we woke for it must not return
+    // the restart code to user space: through the signal path they restart the call instead.
+    if (w.restartCode < 0) this.machine.interrupt(t.tid);
     w.end(w.restartCode);
   }
 

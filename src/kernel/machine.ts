@@ -16,6 +16,12 @@ export interface Machine {
   addFd(slot: number, srcFd: number, targetFd: number, cloexec: boolean, send: boolean): number;
   /** Answer a SECCOMP_RET_TRACE stop (execve): continue, return a value, or change arguments. */
   traceReply(tid: number, action: number, value: number, args?: (number | undefined)[]): void;
+  /**
+   * Make a guest thread leave the kernel through the signal path (PTRACE_INTERRUPT): a parked
+   * call ended with -ERESTART* then restarts instead of returning the code when no signal is
+   * left for it. Returns once done.
+   */
+  interrupt(tid: number): void;
   /** Send a host signal to a guest task (tgkill when tgid > 0, kill otherwise). */
   signal(tgid: number, tid: number, sig: number): number;
 }

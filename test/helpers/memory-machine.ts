@@ -60,6 +60,7 @@ export class MemoryMachine implements Machine {
     return target;
   }
   traceReply(): void {}
+  interrupt(): void {}
   signal(tgid: number, tid: number, sig: number): number {
     this.signals.push([tgid, tid, sig]);
     return 0;
