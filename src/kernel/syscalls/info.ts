@@ -84,6 +84,11 @@ export const infoFamily: Family = {
   timer_delete: () => CONTINUE,
   futex: () => CONTINUE,
   futex_waitv: () => CONTINUE,
+  // NUMA policy of the caller's own memory and threads
+  mbind: () => CONTINUE,
+  set_mempolicy: () => CONTINUE,
+  get_mempolicy: () => CONTINUE,
+  set_mempolicy_home_node: () => CONTINUE,
   // memory protection keys of the caller's own address space
   pkey_alloc: () => CONTINUE,
   pkey_free: () => CONTINUE,
