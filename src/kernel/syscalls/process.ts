@@ -9,6 +9,8 @@ import * as E from '../errno.js';
 import * as host from '../../host/sys.js';
 import { NR } from '../abi/sysnames.js';
 import { RLIMIT_NOFILE } from '../task.js';
+import { PidFd } from '../fd/pidfd.js';
+import { installLowest } from '../fd/install.js';
 
 const CLONE_NEWNS = 0x20000, CLONE_PIDFD = 0x1000, CLONE_UNTRACED = 0x800000, CLONE_NEWCGROUP = 0x2000000;
 const CLONE_NEWUTS = 0x4000000, CLONE_NEWIPC = 0x8000000, CLONE_NEWUSER = 0x10000000;
@@ -90,6 +92,31 @@ function expecting(k: Kernel, pid: number): boolean {
   const g = k.groups.get(pid) ?? k.tasks.get(pid)?.group;
   if (g) k.expectSignal(g);
   return true;
+}
+
+const PIDFD_THREAD = 0o200; // O_EXCL
+const O_NONBLOCK = 0o4000;
+
+/** pidfd_open: a host pidfd, only for a process of the sandbox. */
+function pidfdOpen(k: Kernel, c: Call): number {
+  const pid = c.int(0);
+  const flags = c.u32(1);
+  if (flags & ~(O_NONBLOCK | PIDFD_THREAD) || pid <= 0) return -E.EINVAL;
+  if (!k.isSandboxPid(pid)) return -E.ESRCH;
+  const fd = host.sys(NR.pidfd_open, pid, flags);
+  if (fd < 0) return fd;
+  return installLowest(k, c, new PidFd(fd, flags & O_NONBLOCK, pid), 0, true); // always close-on-exec
+}
+
+/** pidfd_send_signal: the pidfd names a sandbox process (pidfd_open made sure). */
+function pidfdSendSignal(k: Kernel, c: Call): number {
+  const f = c.task.files.get(c.fd(0));
+  if (!f) return -E.EBADF;
+  if (!(f instanceof PidFd)) return -E.EBADF;
+  if (!validSignal(c.int(1))) return -E.EINVAL;
+  const g = k.groups.get(f.pid);
+  if (g) k.expectSignal(g);
+  return CONTINUE;
 }
 
 function waitAny(k: Kernel, c: Call): number {
@@ -218,6 +245,8 @@ export const processFamily: Family = {
   wait4: waitAny,
   waitid: waitAny,
   kill,
+  pidfd_open: pidfdOpen,
+  pidfd_send_signal: pidfdSendSignal,
   tgkill,
   tkill,
   rt_sigqueueinfo: (k, c) => (expecting(k, c.int(0)) ? CONTINUE : -E.ESRCH),
