@@ -5,6 +5,7 @@
 //   readMem(pid, addr, u8, off, len) / writeMem(...) / readString(pid, addr, u8, off, max)
 //   hostSyscall(nr, a0..a5) / addressOf(u8) / close()
 //   watch(fd, cb) / arm(watch, events) / unwatch(watch): readiness of host descriptors
+//   sendFds(sock, u8, off, len, fds) / recvFds(sock, u8, off, len): SCM_RIGHTS (fdpass.cc)
 #include <errno.h>
 #include <signal.h>
 #include <chrono>
@@ -242,6 +243,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("arm", Napi::Function::New(env, ArmWatch));
   exports.Set("unwatch", Napi::Function::New(env, Unwatch));
   exports.Set("interrupt", Napi::Function::New(env, Interrupt));
+  exports.Set("sendFds", Napi::Function::New(env, SendFds));
+  exports.Set("recvFds", Napi::Function::New(env, RecvFds));
   exports.Set("filterProgram", Napi::Function::New(env, FilterProgram));
   exports.Set("recordWords", Napi::Number::New(env, kRecordWords));
   exports.Set("maxBatch", Napi::Number::New(env, kMaxBatch));

@@ -122,5 +122,8 @@ Napi::Value IdValid(const Napi::CallbackInfo &info);
 Napi::Value WatchFd(const Napi::CallbackInfo &info);
 Napi::Value ArmWatch(const Napi::CallbackInfo &info);
 Napi::Value Unwatch(const Napi::CallbackInfo &info);
+// fdpass.cc
+Napi::Value SendFds(const Napi::CallbackInfo &info);
+Napi::Value RecvFds(const Napi::CallbackInfo &info);
 
 }  // namespace starry

@@ -64,26 +64,39 @@ export interface NativeBinding {
   unwatch(w: NativeWatch): void;
   /** PTRACE_INTERRUPT tid from the tracer thread; false if that did not happen in time. */
   interrupt(tid: number): boolean;
+  /** sendmsg on a unix socket with SCM_RIGHTS: bytes sent, or -errno. */
+  sendFds(sock: number, buf: Uint8Array, off: number, len: number, fds?: number[]): number;
+  /** recvmsg on a unix socket: bytes read (0 at EOF) and the descriptors that came (close-on-exec), or -errno. */
+  recvFds(sock: number, buf: Uint8Array, off: number, len: number): { n: number; fds: number[]; truncated: boolean } | number;
   /** The seccomp-BPF program launch installs, flattened as [code, jt, jf, k, ...]. */
   filterProgram(traceAll: boolean): number[];
   readonly recordWords: number;
   readonly maxBatch: number;
 }
 
-function load(): NativeBinding {
-  const require = createRequire(import.meta.url);
+/** A file the native build makes (build/Release or build/Debug), or throws naming where it looked. */
+function built(name: string, what: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // dist/src/engine -> repository root, or src/engine when run from sources
   const roots = [join(here, '..', '..', '..'), join(here, '..', '..')];
   const tried: string[] = [];
   for (const root of roots) {
     for (const kind of ['Release', 'Debug']) {
-      const file = join(root, 'build', kind, 'starry.node');
+      const file = join(root, 'build', kind, name);
       tried.push(file);
-      if (existsSync(file)) return require(file) as NativeBinding;
+      if (existsSync(file)) return file;
     }
   }
-  throw new Error(`starry-sandbox: the native addon is not built (looked for ${tried.join(', ')}); run "npm install" in the repository`);
+  throw new Error(`starry-sandbox: ${what} is not built (looked for ${tried.join(', ')}); run "npm install" in the repository`);
+}
+
+function load(): NativeBinding {
+  return createRequire(import.meta.url)(built('starry.node', 'the native addon')) as NativeBinding;
+}
+
+/** The init helper of named sandboxes (native/init.c). */
+export function initHelperPath(): string {
+  return built('starry-init', 'the init helper (native/init.c)');
 }
 
 export const native: NativeBinding = load();
