@@ -2,11 +2,12 @@
 // running the first guest until every guest task is gone.
 import { mkdtempSync, mkdirSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, hostname as hostHostname, cpus as hostCpus } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath, dirname, basename } from 'node:path';
 import { Kernel, type Logger } from './kernel/kernel.js';
 import type { MountSpec } from './kernel/fs/mount.js';
 import { walkFrom } from './kernel/fs/path.js';
 import { run, machine } from './engine/engine.js';
+import { InitService } from './kernel/init-service.js';
 import * as host from './host/sys.js';
 
 export interface SandboxConfig {
@@ -34,7 +35,30 @@ export interface SandboxConfig {
   cpus?: number;
   /** Told the first guest's pid once it exists (for passing on signals). */
   onStart?: (pid: number) => void;
+  /** A named sandbox: init runs as the first guest and starts commands on request. */
+  named?: NamedHooks;
 }
+
+/** A named sandbox (src/named/): its first guest is init (native/init.c), not cfg.program. */
+export interface NamedHooks {
+  /** Host path of the init helper (build/Release/starry-init). */
+  init: string;
+  /** init exists (not yet exec'd) and its service takes requests. */
+  ready(s: SandboxHandle): void;
+}
+
+/** What a named sandbox's control side needs of the running sandbox. */
+export interface SandboxHandle {
+  kernel: Kernel;
+  service: InitService;
+  /** The guest working directory commands start in by default. */
+  cwd: string;
+  /** The guest path execve should be given for program (PATH search in the view), or throws SandboxError. */
+  findProgram(program: string, env: Record<string, string>, cwd: string): string;
+}
+
+/** Where init appears in a named sandbox's view (a single-file mount of the helper). */
+export const INIT_GUEST_PATH = '/.starry-init';
 
 export class SandboxError extends Error {
   constructor(
@@ -89,6 +113,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
     { guest: '/sys', host: empty, readOnly: true, generated: 'sysfs' },
     { guest: '/sys/fs/cgroup', host: empty, readOnly: true, generated: 'cgroup2' },
   );
+  if (cfg.named) mounts.push({ guest: INIT_GUEST_PATH, host: dirname(cfg.named.init), readOnly: true, entry: basename(cfg.named.init) });
   for (const v of cfg.volumes) {
     let h: string;
     try {
@@ -124,13 +149,27 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
     }
   }
   // The guest path: the kernel's execve stop maps it (and its interpreters) to the host.
-  const program = findProgram(kernel, cfg, cwd);
-  const envp = Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`);
+  let program: string, argv: string[], envp: string[];
+  if (cfg.named) {
+    const service = new InitService(kernel);
+    kernel.initService = service;
+    const sandboxCwd = cwd;
+    const handle: SandboxHandle = { kernel, service, cwd, findProgram: (p, env, dir) => findProgram(kernel, p, env, dir ?? sandboxCwd) };
+    // Requests are taken once init exists (so that stopping the sandbox finds it to kill).
+    const { ready } = cfg.named;
+    const onStart = cfg.onStart;
+    cfg = { ...cfg, onStart: (pid) => (onStart?.(pid), ready(handle)) };
+    [program, argv, envp] = [INIT_GUEST_PATH, ['starry-init'], []];
+  } else {
+    program = findProgram(kernel, cfg.program, cfg.env, cwd);
+    argv = [cfg.program, ...cfg.args];
+    envp = Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`);
+  }
   const cwdMount = kernel.mounts.lookup(cwd);
   const errors: string[] = [];
   const result = await run(
     kernel,
-    { path: program, argv: [cfg.program, ...cfg.args], envp, cwd: cwdMount.hostPath(cwd), traceAll: !!(cfg.strace || cfg.traceJson) },
+    { path: program, argv, envp, cwd: cwdMount.hostPath(cwd), traceAll: !!(cfg.strace || cfg.traceJson) },
     cfg.onStart,
     (msg) => {
       errors.push(msg);
@@ -148,19 +187,19 @@ export function exitCode(status: number): number {
   return 128 + sig;
 }
 
-function findProgram(kernel: Kernel, cfg: SandboxConfig, cwd: string): string {
+function findProgram(kernel: Kernel, name: string, env: Record<string, string>, cwd: string): string {
   const candidates: string[] = [];
-  if (cfg.program.includes('/')) candidates.push(cfg.program);
-  else for (const dir of (cfg.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) candidates.push(`${dir || '.'}/${cfg.program}`);
+  if (name.includes('/')) candidates.push(name);
+  else for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':')) candidates.push(`${dir || '.'}/${name}`);
   for (const c of candidates) {
     const r = walkFrom(kernel, cwd, c, { follow: true });
     if (typeof r === 'number' || (r.mode & host.S_IFMT) !== host.S_IFREG) continue;
     if (host.sys(439 /* faccessat2 */, r.mount.rootFd, host.putPath(host.PATH1, r.rel), 1, 0) < 0) {
-      if (cfg.program.includes('/')) throw new SandboxError(`starry-sandbox: ${cfg.program}: Permission denied`, 126);
+      if (name.includes('/')) throw new SandboxError(`starry-sandbox: ${name}: Permission denied`, 126);
       continue;
     }
     return c; // as named: the kernel's execve stop resolves it like any other exec
   }
-  throw new SandboxError(`starry-sandbox: ${cfg.program}: No such file or directory`, 127);
+  throw new SandboxError(`starry-sandbox: ${name}: No such file or directory`, 127);
 }
 

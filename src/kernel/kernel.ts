@@ -26,6 +26,8 @@ import { InetNamespace } from './net/inet.js';
 import { NetlinkNamespace } from './net/netlink.js';
 import { FifoTable } from './fd/fifo.js';
 import { PtyTable } from './fd/pty.js';
+import { NR_INIT_NEXT, NR_INIT_STARTED, type InitService } from './init-service.js';
+import type { Handler } from './syscalls/types.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -55,6 +57,8 @@ export const DEFAULT_PIDS_MAX = 4096;
 
 /** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK */
 const RESTART_CODES = [-512, -513, -514, -516];
+/** The private calls of a named sandbox's init. */
+const INIT_CALLS = new Set([NR_INIT_NEXT, NR_INIT_STARTED]);
 
 export const CLONE_VM = 0x100;
 export const CLONE_FS = 0x200;
@@ -85,6 +89,10 @@ export class Kernel {
   signalState: (tid: number, sig: number) => SignalState = signalState;
   /** Called once when the first guest process has exited, with its wait status. */
   onInitExit: ((status: number) => void) | undefined;
+  /** Called when any guest process has ended (its last thread is gone), with its wait status. */
+  onProcessExit: ((tgid: number, status: number) => void) | undefined;
+  /** A named sandbox's init and its private calls (init-service.ts). */
+  initService: InitService | undefined;
   private readonly call = new Call();
   private readonly unknownLogged = new Set<number>();
 
@@ -190,6 +198,7 @@ export class Kernel {
       if (g.parent) for (const pt of g.parent.threads.values()) if (pt.parked && this.pendingSignal(pt.tid)) this.kick(pt);
       this.groups.delete(g.tgid);
       g.parent?.children.delete(g);
+      this.onProcessExit?.(g.tgid, status);
       if (g === this.init) this.onInitExit?.(status);
     }
   }
@@ -316,7 +325,7 @@ export class Kernel {
         return;
       }
     }
-    const h = SYSCALL_TABLE[c.nr];
+    const h: Handler | undefined = SYSCALL_TABLE[c.nr] ?? (this.initService && INIT_CALLS.has(c.nr) ? (_k, call) => this.initService!.call(call) : undefined);
     this.strace?.enter(c);
     let r: number;
     if (h === undefined) {
