@@ -1,9 +1,20 @@
 // starry-sandbox [options] -- PROGRAM [ARGS...]: flags to a SandboxConfig.
 export const USAGE = `usage: starry-sandbox [options] -- PROGRAM [ARGS...]
+       starry-sandbox --name NAME [options] -- PROGRAM [ARGS...]
+       starry-sandbox --join NAME [-e K=V] [--clear-env] [--cwd DIR] -- PROGRAM [ARGS...]
+       starry-sandbox ls
+       starry-sandbox stop NAME...
 
 Runs PROGRAM under the Starry kernel: a userspace Linux kernel with a private view of the
 filesystem (the host root read-only, the working directory read-write, a private /tmp), and no
-access to host processes or the network.
+access to host processes or the network. The sandbox ends when PROGRAM exits; any process it
+left is killed.
+
+A named sandbox outlives its first program: --name starts it in the background and returns
+when PROGRAM exits; --join runs another program inside it (same network, /tmp, /dev/shm and
+processes) with the caller's stdin, stdout and stderr, exit status and signals; ls lists the
+live ones; stop ends one and every process in it. (To run a program named ls or stop, put
+-- before it.)
 
 options:
   --root DIR            use DIR as the guest's root (read-only) instead of the host root
@@ -26,7 +37,10 @@ options:
   --trace-json FILE     write every syscall as a JSON line (tid, syscall, decoded args,
                         result, errno) to FILE, for harnesses that consume a guest's calls
   --log-level LEVEL     fatal, error, warn (default), info, debug, trace or silent
-  --log-file FILE       write the kernel's log to FILE instead of stderr
+  --log-file FILE       write the kernel's log to FILE instead of stderr (a named
+                        sandbox logs to NAME.log in its runtime directory)
+  --name NAME           start a named sandbox (see above)
+  --join NAME           run PROGRAM in the named sandbox NAME
   -h, --help            show this help
   --version             print the version
 `;
@@ -48,16 +62,27 @@ export interface CliOptions {
   logFile?: string;
   help: boolean;
   version: boolean;
+  /** --name: start a named sandbox. */
+  name?: string;
+  /** --join: run in a live named sandbox. */
+  join?: string;
+  /** The hidden flag of a named sandbox's kernel process. */
+  serveNamed: boolean;
+  /** The options given, by their long name (for checking what --join allows). */
+  given: Set<string>;
   program?: string;
   args: string[];
 }
 
 export class UsageError extends Error {}
 
+const LONG: Record<string, string> = { '-v': '--volume', '-e': '--env', '-p': '--publish', '-h': '--help' };
+const JOIN_OPTIONS = new Set(['--join', '--env', '--clear-env', '--cwd']);
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { volumes: [], env: [], clearEnv: false, netHost: false, publish: [], strace: false, logLevel: 'warn', help: false, version: false, args: [] };
+  const o: CliOptions = { volumes: [], env: [], clearEnv: false, netHost: false, publish: [], strace: false, logLevel: 'warn', help: false, version: false, serveNamed: false, given: new Set(), args: [] };
   let i = 0;
   const value = (name: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -74,6 +99,7 @@ export function parseArgs(argv: string[]): CliOptions {
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const name = eq > 0 ? a.slice(0, eq) : a;
     const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    o.given.add(LONG[name] ?? name);
     switch (name) {
       case '--root': o.root = value(name, inline); break;
       case '-v': case '--volume': o.volumes.push(value(name, inline)); break;
@@ -116,6 +142,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       }
       case '--log-file': o.logFile = value(name, inline); break;
+      case '--name': o.name = value(name, inline); break;
+      case '--join': o.join = value(name, inline); break;
+      case '--serve-named': o.serveNamed = true; break;
       case '-h': case '--help': o.help = true; break;
       case '--version': o.version = true; break;
       default: throw new UsageError(`unknown option ${a}`);
@@ -126,6 +155,11 @@ export function parseArgs(argv: string[]): CliOptions {
     o.args = argv.slice(i + 1);
   }
   if (!o.program && !o.help && !o.version) throw new UsageError('no program given');
+  if (o.name !== undefined && o.join !== undefined) throw new UsageError('--name starts a sandbox and --join runs in one: give one of them');
+  if (o.join !== undefined) {
+    const setup = [...o.given].filter((g) => !JOIN_OPTIONS.has(g));
+    if (setup.length) throw new UsageError(`${setup[0]} shapes a new sandbox; a --join command runs in sandbox ${o.join} as it was started (only -e, --clear-env and --cwd apply)`);
+  }
   return o;
 }
 

@@ -1,7 +1,7 @@
 // The starry-sandbox command. Never touches process.stdin/stdout/stderr streams: Node would make
 // a shared pipe non-blocking under the guest (research/node-ecosystem.md); it writes with
 // fs.writeSync instead.
-import { writeSync, openSync, readFileSync } from 'node:fs';
+import { writeSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { isatty } from 'node:tty';
@@ -9,6 +9,9 @@ import pino from 'pino';
 import { parseArgs, parseVolume, parsePublish, UsageError, USAGE, type CliOptions } from './args.js';
 import { runSandbox, SandboxError } from '../sandbox.js';
 import type { Logger } from '../kernel/kernel.js';
+import { serveNamed } from '../named/daemon.js';
+import { startNamed, joinSandbox, listSandboxes, stopSandbox, type RunRequest } from '../named/client.js';
+import { NamedError, checkName } from '../named/runtime.js';
 
 function say(fd: number, text: string): void {
   try {
@@ -45,10 +48,57 @@ function environment(o: CliOptions): Record<string, string> {
   return env;
 }
 
+/** Run a named-sandbox command, turning its failures into a message and a status. */
+async function named(fn: () => number | Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof NamedError) {
+      say(2, e.message + '\n');
+      return e.exitCode;
+    }
+    if (e instanceof UsageError) {
+      say(2, `starry-sandbox: ${e.message}\n`);
+      return 2;
+    }
+    say(2, `starry-sandbox: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    return 125;
+  }
+}
+
+function request(o: CliOptions): RunRequest {
+  let hostCwd: string | undefined;
+  try {
+    hostCwd = realpathSync(process.cwd());
+  } catch {
+    /* removed: the sandbox's own directory */
+  }
+  return { argv: [o.program!, ...o.args], env: environment(o), cwd: o.cwd, hostCwd };
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'ls') {
+    if (argv.length > 1) {
+      say(2, `starry-sandbox: ls takes no arguments\n${USAGE}`);
+      return 2;
+    }
+    return named(listSandboxes);
+  }
+  if (argv[0] === 'stop') {
+    if (argv.length < 2) {
+      say(2, `starry-sandbox: stop needs the name of a sandbox (starry-sandbox ls lists them)\n${USAGE}`);
+      return 2;
+    }
+    let status = 0;
+    for (const n of argv.slice(1)) status = Math.max(status, await named(() => stopSandbox(n)));
+    return status;
+  }
   let o: CliOptions;
   try {
     o = parseArgs(argv);
+    if (o.name !== undefined) checkName(o.name);
+    if (o.join !== undefined) checkName(o.join);
+    if (o.serveNamed && o.name === undefined) throw new UsageError('--serve-named is internal to --name');
   } catch (e) {
     if (e instanceof UsageError) {
       say(2, `starry-sandbox: ${e.message}\n${USAGE}`);
@@ -64,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
     say(1, `starry-sandbox ${version()}\n`);
     return 0;
   }
+  if (o.join !== undefined) return named(() => joinSandbox(o.join!, request(o)));
+  if (o.name !== undefined && !o.serveNamed) return named(() => startNamed(o.name!, argv, request(o)));
   let strace: ((line: string) => void) | undefined;
   if (o.strace) {
     const fd = o.straceFile ? openSync(o.straceFile, 'w') : 2;
@@ -89,9 +141,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   };
   let guestPid = 0;
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, forward);
   try {
-    return await runSandbox({
+    const cfg = {
       program: o.program!,
       args: o.args,
       env: environment(o),
@@ -105,6 +156,12 @@ export async function main(argv: string[]): Promise<number> {
       strace,
       traceJson,
       pidsMax: o.pidsMax,
+    };
+    // The kernel process of a named sandbox: fd 3 tells the starting client when it is ready.
+    if (o.serveNamed) return await serveNamed(o.name!, cfg, [o.program!, ...o.args], 3);
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, forward);
+    return await runSandbox({
+      ...cfg,
       onStart: (pid: number) => {
         guestPid = pid;
       },
