@@ -105,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       strace,
       traceJson,
       pidsMax: o.pidsMax,
+      profile: o.profile,
       onStart: (pid: number) => {
         guestPid = pid;
       },

@@ -26,6 +26,7 @@ import { InetNamespace } from './net/inet.js';
 import { NetlinkNamespace } from './net/netlink.js';
 import { FifoTable } from './fd/fifo.js';
 import { PtyTable } from './fd/pty.js';
+import { SyscallProfile } from './profile.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -47,6 +48,8 @@ export interface KernelConfig {
   straceWriter?: (line: string) => void;
   /** Where --trace-json lines go. */
   traceJsonWriter?: (line: string) => void;
+  /** Count calls and time per syscall (--profile). */
+  profile?: boolean;
   /** The most tasks (threads included) the sandbox may hold, as a pids cgroup's pids.max. */
   pidsMax?: number;
 }
@@ -76,6 +79,8 @@ export class Kernel {
   readonly netlink = new NetlinkNamespace();
   /** The pipes behind FIFO files, by file identity. */
   readonly fifos = new FifoTable();
+  /** --profile: calls and time in the kernel per syscall (undefined: not profiling). */
+  readonly profile: SyscallProfile | undefined;
   /** The pseudo-terminals the sandbox made (only these open under /dev/pts). */
   readonly ptys = new PtyTable();
   init: ThreadGroup | undefined;
@@ -94,6 +99,7 @@ export class Kernel {
   ) {
     this.mem = new GuestMemory(machine);
     this.log = config.log;
+    this.profile = config.profile ? new SyscallProfile() : undefined;
     this.strace = config.straceWriter || config.traceJsonWriter ? new Strace(this.mem, config.straceWriter, config.traceJsonWriter) : undefined;
     this.hostname = config.hostname;
     this.cpus = config.cpus ?? 1;
@@ -318,6 +324,7 @@ export class Kernel {
     }
     const h = SYSCALL_TABLE[c.nr];
     this.strace?.enter(c);
+    const t0 = this.profile ? performance.now() : 0;
     let r: number;
     if (h === undefined) {
       r = -ENOSYS;
@@ -336,6 +343,7 @@ export class Kernel {
       }
     }
     this.finish(c, r);
+    if (this.profile) this.profile.add(c.nr, r === CONTINUE, performance.now() - t0);
   }
 
   private finish(c: Call, r: number): void {
