@@ -207,7 +207,7 @@ export class ProcFs implements GeneratedFs {
       case 'limits':
         return file(() => this.limits(pid, tid), pid);
       case 'comm':
-        return file(() => `${this.comm(pid, tid)}\n`, pid);
+        return { ...file(() => `${this.comm(pid, tid)}\n`, pid, 0o644), write: (t, data) => this.setComm(t, pid, tid, data) };
       case 'stat':
         return file(() => this.stat(pid, tid), pid);
       case 'status':
@@ -253,6 +253,19 @@ export class ProcFs implements GeneratedFs {
   }
 
   /** The task's name: the kernel's when it set one, else the host's. */
+  /**
+   * Writing comm renames the task, as prctl(PR_SET_NAME) does: the first 15 bytes, a newline
+   * included (comm_write copies what it is given); only within the writer's own thread group.
+   */
+  private setComm(t: Task, pid: number, tid: number, data: Buffer): number {
+    const target = this.k.tasks.get(tid);
+    if (!target || target.group !== t.group || t.group.tgid !== pid) return -22; // EINVAL
+    const n = Math.min(data.length, 15);
+    const nul = data.indexOf(0);
+    target.comm = data.toString('latin1', 0, nul >= 0 && nul < n ? nul : n);
+    return data.length;
+  }
+
   private comm(pid: number, tid: number): string {
     const t = this.k.tasks.get(tid);
     return t?.comm ?? hostText(`/proc/${pid}/task/${tid}/comm`).toString('latin1').replace(/\n$/, '');
