@@ -26,6 +26,7 @@ import { InetNamespace } from './net/inet.js';
 import { NetlinkNamespace } from './net/netlink.js';
 import { FifoTable } from './fd/fifo.js';
 import { PtyTable } from './fd/pty.js';
+import type { SignalFd } from './fd/signalfd.js';
 import { SyscallProfile } from './profile.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
@@ -81,6 +82,8 @@ export class Kernel {
   readonly fifos = new FifoTable();
   /** --profile: calls and time in the kernel per syscall (undefined: not profiling). */
   readonly profile: SyscallProfile | undefined;
+  /** Live signalfds: the signal watch tells their pollers when a signal arrives. */
+  readonly signalFds = new Set<SignalFd>();
   /** The pseudo-terminals the sandbox made (only these open under /dev/pts). */
   readonly ptys = new PtyTable();
   init: ThreadGroup | undefined;
@@ -463,6 +466,7 @@ export class Kernel {
         if (!all && g !== this.init && !g.timers && g.expectSignalUntil < now) continue;
         if (this.pendingSignal(t.tid)) this.kick(t);
       }
+      for (const f of this.signalFds) f.check();
       if (!any) {
         clearInterval(this.signalWatch);
         this.signalWatch = undefined;

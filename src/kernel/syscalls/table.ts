@@ -17,8 +17,9 @@ import { socketFamily } from './socket.js';
 import { sendrecvFamily } from './sendrecv.js';
 import { privilegedFamily } from './privileged.js';
 import { futexFamily } from './futex.js';
+import { signalfdFamily } from './signalfd.js';
 
-const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily, socketFamily, sendrecvFamily, privilegedFamily, futexFamily];
+const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily, socketFamily, sendrecvFamily, privilegedFamily, futexFamily, signalfdFamily];
 
 function build(): (Handler | undefined)[] {
   const table: (Handler | undefined)[] = [];
