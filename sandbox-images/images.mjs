@@ -229,7 +229,19 @@ async function buildVenv(name, log, verbose) {
  * directory (sandbox-images/out/NAME). Options: log(line) for progress lines; verbose to
  * let cargo's and pip's own output through (otherwise it is kept and shown only on failure).
  */
-export async function ensureImage(name, { log = () => {}, verbose = false } = {}) {
+/** Builds in progress, by image name: concurrent callers in one process share one build. */
+const building = new Map();
+
+export function ensureImage(name, options = {}) {
+  let p = building.get(name);
+  if (!p) {
+    p = buildImage(name, options).finally(() => building.delete(name));
+    building.set(name, p);
+  }
+  return p;
+}
+
+async function buildImage(name, { log = () => {}, verbose = false } = {}) {
   const r = recipe(name);
   const out = imageDir(name);
   const why = staleReason(name);

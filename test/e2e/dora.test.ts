@@ -17,7 +17,7 @@ const verdicts = (out: string): string[] =>
     .filter((l) => /^(PASS|FAIL) /.test(l))
     .map((l) => l.replace(/ \(.*$/, ''));
 
-test('a Dora dataflow runs under dora run and under dora up/start/down, as natively', async (t) => {
+test.serial('a Dora dataflow runs under dora run and under dora up/start/down, as natively', async (t) => {
   t.timeout(30 * 60_000, 'building the dora image and running its dataflow four times');
   const { ensureImage } = (await import(join(ROOT, 'sandbox-images', 'images.mjs'))) as { ensureImage(name: string): Promise<string> };
   await ensureImage('dora');
@@ -29,7 +29,7 @@ test('a Dora dataflow runs under dora run and under dora up/start/down, as nativ
   t.is(guest.status, 0);
 });
 
-test('--strace on a Dora run writes a trace in strace format naming the calls Dora makes', async (t) => {
+test.serial('--strace on a Dora run writes a trace in strace format naming the calls Dora makes', async (t) => {
   t.timeout(30 * 60_000, 'building the dora image and running its dataflow');
   const { ensureImage } = (await import(join(ROOT, 'sandbox-images', 'images.mjs'))) as { ensureImage(name: string): Promise<string> };
   await ensureImage('dora');
