@@ -2,7 +2,7 @@
 // Sandbox versus native, measured in one run: prints each workload's native time, sandbox time
 // and their ratio. Usage: npm run bench [-- --quick]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +15,11 @@ const loop = join(out, 'syscall_loop');
 execFileSync('cc', ['-O2', '-pthread', '-o', loop, join(root, 'benchmarks', 'syscall_loop.c')]);
 const tcp = join(out, 'tcp_loop');
 execFileSync('cc', ['-O2', '-o', tcp, join(root, 'benchmarks', 'tcp_loop.c')]);
+const load = join(out, 'echo_load');
+execFileSync('cc', ['-O2', '-pthread', '-o', load, join(root, 'benchmarks', 'echo_load.c')]);
+const { ensureImage } = await import(join(root, 'sandbox-images', 'images.mjs'));
+const tokio = await ensureImage('tokio');
+const dora = await ensureImage('dora');
 
 function perCall(argv, sandboxed) {
   const cmd = sandboxed ? [process.execPath, cli, '--', ...argv] : argv;
@@ -30,6 +35,16 @@ function wall(argv, sandboxed) {
   const t1 = process.hrtime.bigint();
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
   return Number(t1 - t0) / 1e6;
+}
+
+/** Tokio's echo-tcp under 8 clients for a while: [rps, p50 us, p99 us]. */
+function echo(sandboxed) {
+  const argv = ['/bin/sh', join(root, 'benchmarks', 'echo_bench.sh'), join(tokio, 'echo-tcp'), load, '8', quick ? '1' : '3'];
+  const cmd = sandboxed ? [process.execPath, cli, '--', ...argv] : argv;
+  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', cwd: root });
+  const f = r.stdout.trim().split(/\s+/).map(Number);
+  if (r.status !== 0 || f.length !== 3 || f.some((x) => !Number.isFinite(x))) throw new Error(`echo benchmark failed: ${r.stdout} ${r.stderr}`);
+  return f;
 }
 
 function median(xs) {
@@ -56,6 +71,41 @@ bench('futex ping-pong, two threads', 'ns/round', (s) => perCall([loop, 'futex',
 bench('eventfd ping-pong, two processes', 'ns/round', (s) => perCall([loop, 'eventfd', String(n / 10)], s));
 bench('TCP loopback ping-pong, 64 B, two processes', 'ns/round', (s) => perCall([tcp, 'pingpong', String(n / 20)], s));
 bench('TCP loopback stream, 64 KiB writes', 'MB/s', (s) => perCall([tcp, 'stream', String(quick ? 64 : 512)], s), true);
+{
+  const runsE = quick ? 1 : 3;
+  const pick = (sb, i) => median(Array.from({ length: runsE }, () => echo(sb)[i]));
+  const nat = [0, 1, 2].map((i) => pick(false, i));
+  const sb = [0, 1, 2].map((i) => pick(true, i));
+  rows.push(['tokio echo-tcp, 8 clients: requests/s', `${nat[0].toFixed(0)} rps`, `${sb[0].toFixed(0)} rps`, `${(nat[0] / sb[0]).toFixed(1)}x`]);
+  rows.push(['tokio echo-tcp, 8 clients: p50 latency', `${nat[1].toFixed(0)} us`, `${sb[1].toFixed(0)} us`, `${(sb[1] / nat[1]).toFixed(1)}x`]);
+  rows.push(['tokio echo-tcp, 8 clients: p99 latency', `${nat[2].toFixed(0)} us`, `${sb[2].toFixed(0)} us`, `${(sb[2] / nat[2]).toFixed(1)}x`]);
+}
+{
+  // Dora's latency pattern (benchmarks/dora-latency): per-size median latency, sender to sink
+  const flow = join(out, 'dora-latency');
+  mkdirSync(flow, { recursive: true });
+  for (const f of ['dataflow.yml', 'sender.py', 'sink.py']) copyFileSync(join(root, 'benchmarks', 'dora-latency', f), join(flow, f));
+  const env = { ...process.env, PATH: `${join(dora, 'venv', 'bin')}:${process.env.PATH}`, VIRTUAL_ENV: join(dora, 'venv'), HOME: join(out, 'dora-home') };
+  const latencies = (sandboxed) => {
+    const argv = ['dora', 'run', 'dataflow.yml'];
+    const cmd = sandboxed ? [process.execPath, cli, '--', ...argv] : argv;
+    const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', cwd: flow, env, timeout: 300_000 });
+    const found = new Map([...(r.stdout + r.stderr).matchAll(/latency (\d+) (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]));
+    if (found.size !== 5) throw new Error(`dora latency run failed: ${r.stdout.slice(-2000)} ${r.stderr.slice(-2000)}`);
+    return found;
+  };
+  const runsD = quick ? 1 : 3;
+  const nat = Array.from({ length: runsD }, () => latencies(false));
+  const sb = Array.from({ length: runsD }, () => latencies(true));
+  for (const size of [8, 4096, 65536, 1 << 20, 4 << 20]) {
+    const n = median(nat.map((m) => m.get(size)));
+    const x = median(sb.map((m) => m.get(size)));
+    const label = size >= 1 << 20 ? `${size >> 20} MiB` : size >= 1024 ? `${size >> 10} KiB` : `${size} B`;
+    rows.push([`dora sender->sink latency, ${label}`, `${n} us`, `${x} us`, `${(x / n).toFixed(1)}x`]);
+  }
+}
+bench('process start: sh -c true', 'ms', (s) => wall(['/bin/sh', '-c', 'true'], s));
+bench('process start: python3 -c pass', 'ms', (s) => wall(['python3', '-c', 'pass'], s));
 bench('shell: find /usr -type f | wc -l', 'ms', (s) => wall(['/bin/sh', '-c', 'find /usr -type f | wc -l'], s));
 bench('startup: /bin/true', 'ms', (s) => wall(['/bin/true'], s));
 

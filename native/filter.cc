@@ -17,7 +17,7 @@ static const int kNativeAllowed[] = {
     SYS_clock_gettime, SYS_clock_getres, SYS_gettimeofday, SYS_time,
     SYS_nanosleep, SYS_clock_nanosleep, SYS_sched_yield, SYS_getrandom,
     SYS_rt_sigprocmask, SYS_sigaltstack, SYS_arch_prctl, SYS_rseq,
-    SYS_set_robust_list, SYS_membarrier,
+    SYS_set_robust_list, SYS_membarrier, SYS_futex_waitv,
     SYS_getpid, SYS_gettid, SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid,
     SYS_getresuid, SYS_getresgid, SYS_getgroups,
 };
@@ -52,6 +52,17 @@ std::vector<sock_filter> BuildFilter(bool traceAll) {
     jump(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, 0, 1);
     stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     stmt(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+    // futex runs natively except for the priority-inheritance operations, whose futex word
+    // names an owner thread by tid (the kernel checks that one is the sandbox's)
+    jump(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 0, 15);  // not futex: skip the next 15
+    stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args) + 1 * 8);
+    stmt(BPF_ALU | BPF_AND | BPF_K, 0x7f);  // FUTEX_CMD_MASK: no PRIVATE_FLAG, no CLOCK_REALTIME
+    for (uint32_t pi : {6u /* LOCK_PI */, 7u /* UNLOCK_PI */, 8u /* TRYLOCK_PI */, 11u /* WAIT_REQUEUE_PI */,
+                        12u /* CMP_REQUEUE_PI */, 13u /* LOCK_PI2 */}) {
+      jump(BPF_JMP | BPF_JEQ | BPF_K, pi, 0, 1);
+      stmt(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+    }
+    stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     for (int nr : kNativeAllowed) {
       jump(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1);
       stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);

@@ -1,6 +1,7 @@
 // Readiness of host descriptors for the kernel's poll/select/epoll: one uv_poll per watched
 // descriptor, one-shot (stopped at the first report, re-armed by the kernel), so a guest that
 // leaves data unread cannot make the event loop spin.
+#include <fcntl.h>
 #include <poll.h>
 
 #include "common.h"
@@ -40,7 +41,12 @@ Napi::Value WatchFd(const Napi::CallbackInfo &info) {
   auto *w = new Watch();
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
+  // uv_poll_init sets O_NONBLOCK on the descriptor, and ours shares its open file with the
+  // guest's: put the guest's status flags back, or its blocking reads would start to fail
+  // with EAGAIN once the kernel had polled the file.
+  int flags = fcntl(fd, F_GETFL);
   int r = uv_poll_init(loop, &w->handle, fd);
+  if (flags >= 0 && !(flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags);
   if (r < 0) {
     delete w;
     return Napi::Number::New(env, r);

@@ -2,10 +2,11 @@
 //
 //   import { ensureImage } from '<repo>/sandbox-images/images.mjs';
 //   const dir = await ensureImage('tokio');   // builds when needed; dir holds the binaries
+//   const dora = await ensureImage('dora');   // out/dora: venv/ (Dora CLI + Python API) and bin/
 //
 // Plain ESM for Node 20, no dependencies. The command line is build.mjs (npm run images).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +18,23 @@ export const OUT_ROOT = join(HERE, 'out');
 /** Oldest cargo that builds the pinned crates (tokio 1.54 says rust-version 1.85). */
 const MIN_CARGO = [1, 85];
 
-/** The Cargo projects, by image name. Each binary of src/bin/NAME.rs lands in out/<image>/NAME. */
+/** Oldest Python the dora-rs wheels load in (abi3, cp311). */
+const MIN_PYTHON = [3, 11];
+
+/**
+ * The recipes, by image name.
+ * - kind 'cargo': a Cargo project; each binary of src/bin/NAME.rs lands in out/<image>/NAME.
+ * - kind 'dora': a Python virtualenv out/dora/venv from `requirements` (the Dora CLI and the
+ *   Python node API) plus a Cargo project `cargo` whose binaries land in out/dora/bin/.
+ */
 export const IMAGES = {
   tokio: { kind: 'cargo', dir: join(HERE, 'tokio') },
+  dora: {
+    kind: 'dora',
+    dir: join(HERE, 'dora'),
+    requirements: join(HERE, 'dora', 'requirements.txt'),
+    cargo: { dir: join(HERE, 'dora', 'rust-nodes'), bin: 'bin', minCargo: [1, 95] }, // dora-node-api 1.1: rust-version 1.95
+  },
 };
 
 export function imageNames() {
@@ -58,12 +73,10 @@ function newestSource(dir) {
   return newest;
 }
 
-/** Why the image must be (re)built, or null when every output is newer than every source. */
-export function staleReason(name) {
-  const r = recipe(name);
-  const out = imageDir(name);
-  const src = newestSource(r.dir);
-  for (const bin of cargoBins(r.dir)) {
+/** Why the Cargo binaries of `dir` must be (re)built into `out`, or null. */
+function cargoStaleReason(dir, out) {
+  const src = newestSource(dir);
+  for (const bin of cargoBins(dir)) {
     const p = join(out, bin);
     if (!existsSync(p)) return `${bin} not built yet`;
     if (statSync(p).mtimeMs <= src) return `sources changed since ${bin} was built`;
@@ -71,22 +84,72 @@ export function staleReason(name) {
   return null;
 }
 
-/** The cargo to run: $CARGO, else the one on PATH, else rustup's usual place. */
-export function findCargo() {
+/** The venv of a 'dora' image, and the copy of the requirements it was built from. */
+function venvPaths(name) {
+  const venv = join(imageDir(name), 'venv');
+  return { venv, python: join(venv, 'bin', 'python'), stamp: join(venv, '.installed-requirements.txt') };
+}
+
+/** Why the venv must be (re)built, or null when it was built from today's requirements file. */
+function venvStaleReason(name) {
+  const r = recipe(name);
+  const { python, stamp } = venvPaths(name);
+  if (!existsSync(python) || !existsSync(stamp)) return 'venv not built yet';
+  if (readFileSync(stamp, 'utf8') !== readFileSync(r.requirements, 'utf8')) return 'requirements.txt changed';
+  return null;
+}
+
+/** Why the image must be (re)built, or null when every output is newer than every source. */
+export function staleReason(name) {
+  const r = recipe(name);
+  const out = imageDir(name);
+  if (r.kind === 'cargo') return cargoStaleReason(r.dir, out);
+  const venv = venvStaleReason(name);
+  const bins = cargoStaleReason(r.cargo.dir, join(out, r.cargo.bin));
+  return [venv, bins].filter(Boolean).join('; ') || null;
+}
+
+/** The cargo to run: $CARGO, else the one on PATH, else rustup's usual place; at least `min`. */
+export function findCargo(min = MIN_CARGO) {
   const candidates = [process.env.CARGO, 'cargo', join(homedir(), '.cargo', 'bin', 'cargo')].filter(Boolean);
   for (const cargo of candidates) {
     const r = spawnSync(cargo, ['--version'], { encoding: 'utf8' });
     if (r.error || r.status !== 0) continue;
     const m = /cargo (\d+)\.(\d+)/.exec(r.stdout);
-    if (m && (+m[1] < MIN_CARGO[0] || (+m[1] === MIN_CARGO[0] && +m[2] < MIN_CARGO[1]))) {
+    if (m && (+m[1] < min[0] || (+m[1] === min[0] && +m[2] < min[1]))) {
       throw new Error(
-        `${cargo} is ${r.stdout.trim()}, but the images need cargo >= ${MIN_CARGO.join('.')} ` +
-          `(Debian 12's apt cargo is 1.63, too old): install a newer Rust toolchain, then rerun npm run images`,
+        `${cargo} is ${r.stdout.trim()}, but the images need cargo >= ${min.join('.')} ` +
+          `(Debian 12's apt cargo is 1.63, too old): install a newer Rust toolchain (rustup), then rerun npm run images`,
       );
     }
     return { cargo, version: r.stdout.trim() };
   }
   throw new Error("cargo not found: install Rust's cargo, e.g. apt-get install cargo, then rerun npm run images");
+}
+
+/**
+ * The python3 to make venvs with: $PYTHON, else python3 on PATH; it must be >= 3.11 and have
+ * the venv module (with ensurepip, which Debian splits out into python3-venv).
+ */
+export function findPython() {
+  const python = process.env.PYTHON || 'python3';
+  const r = spawnSync(python, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error(`${python} not found: install Python >= ${MIN_PYTHON.join('.')} (apt-get install python3 python3-venv), or set $PYTHON`);
+  }
+  const version = r.stdout.trim();
+  const [major, minor] = version.split('.').map(Number);
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    throw new Error(`${python} is Python ${version}, but the dora wheels need Python >= ${MIN_PYTHON.join('.')}: set $PYTHON to a newer one`);
+  }
+  const v = spawnSync(python, ['-c', 'import venv, ensurepip'], { encoding: 'utf8' });
+  if (v.status !== 0) {
+    throw new Error(
+      `${python} (Python ${version}) has no working venv module (${(v.stderr || '').trim().split('\n').pop()}): ` +
+        `on Debian/Ubuntu apt-get install python3-venv (or python${major}.${minor}-venv), then rerun npm run images`,
+    );
+  }
+  return { python, version };
 }
 
 function run(cmd, args, opts, verbose) {
@@ -105,33 +168,23 @@ function run(cmd, args, opts, verbose) {
 }
 
 /**
- * Build the image if any output is missing or older than its sources, and return its
- * directory (sandbox-images/out/NAME). Options: log(line) for progress lines; verbose to
- * let cargo's own output through (otherwise it is kept and shown only on failure).
+ * `cargo build --release --locked` the project in `dir` into .cache/cargo-target/<name>, and
+ * copy its binaries to `out` (removing any other file there). Returns the binaries' names.
  */
-export async function ensureImage(name, { log = () => {}, verbose = false } = {}) {
-  const r = recipe(name);
-  const out = imageDir(name);
-  const why = staleReason(name);
-  if (!why) {
-    log(`${name}: up to date in ${out}`);
-    return out;
-  }
-
-  const { cargo, version } = findCargo();
+async function buildCargo(name, dir, out, minCargo, log, verbose) {
+  const { cargo, version } = findCargo(minCargo);
   const target = join(REPO_ROOT, '.cache', 'cargo-target', name);
-  log(`${name}: building (${why}) with ${version}, CARGO_TARGET_DIR=${target}`);
-  const started = Date.now();
+  log(`${name}: cargo build with ${version}, CARGO_TARGET_DIR=${target}`);
   await run(
     cargo,
-    ['build', '--release', '--locked', '--manifest-path', join(r.dir, 'Cargo.toml')],
-    { cwd: r.dir, env: { ...process.env, CARGO_TARGET_DIR: target } },
+    ['build', '--release', '--locked', '--manifest-path', join(dir, 'Cargo.toml')],
+    { cwd: dir, env: { ...process.env, CARGO_TARGET_DIR: target } },
     verbose,
   );
 
   // Copy each binary through a temporary name, so a concurrent reader never sees half a file.
   mkdirSync(out, { recursive: true });
-  const bins = cargoBins(r.dir);
+  const bins = cargoBins(dir);
   for (const bin of bins) {
     const tmp = join(out, `.${bin}.${process.pid}.tmp`);
     copyFileSync(join(target, 'release', bin), tmp);
@@ -139,9 +192,84 @@ export async function ensureImage(name, { log = () => {}, verbose = false } = {}
     renameSync(tmp, join(out, bin));
   }
   for (const f of readdirSync(out)) {
-    if (!bins.includes(f) && !f.startsWith('.')) rmSync(join(out, f), { force: true }); // a removed program
+    if (!bins.includes(f) && !f.startsWith('.')) rmSync(join(out, f), { recursive: true, force: true }); // a removed program
   }
-  log(`${name}: built ${bins.length} programs in ${((Date.now() - started) / 1000).toFixed(1)} s: ${bins.join(' ')}`);
-  log(`${name}: copied to ${out}`);
+  return bins;
+}
+
+/**
+ * Make the image's venv afresh: python3 -m venv, then pip install -r requirements (wheels
+ * only, pip's cache in .cache/pip). The stamp is written last, so an interrupted build is
+ * redone next time.
+ */
+async function buildVenv(name, log, verbose) {
+  const r = recipe(name);
+  const { venv, python, stamp } = venvPaths(name);
+  const host = findPython();
+  log(`${name}: making ${venv} with ${host.python} (Python ${host.version})`);
+  rmSync(venv, { recursive: true, force: true });
+  mkdirSync(dirname(venv), { recursive: true });
+  await run(host.python, ['-m', 'venv', venv], {}, verbose).catch((e) => {
+    throw new Error(`${e.message}\n(on Debian/Ubuntu the venv module needs apt-get install python3-venv)`);
+  });
+  const env = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
+  delete env.PYTHONHOME; // not the caller's Python: the venv's own
+  delete env.PYTHONPATH;
+  await run(
+    python,
+    ['-m', 'pip', 'install', '--cache-dir', join(REPO_ROOT, '.cache', 'pip'), '--only-binary', ':all:', '-r', r.requirements],
+    { env },
+    verbose,
+  );
+  writeFileSync(stamp, readFileSync(r.requirements, 'utf8'));
+}
+
+/**
+ * Build the image if any output is missing or older than its sources, and return its
+ * directory (sandbox-images/out/NAME). Options: log(line) for progress lines; verbose to
+ * let cargo's and pip's own output through (otherwise it is kept and shown only on failure).
+ */
+/** Builds in progress, by image name: concurrent callers in one process share one build. */
+const building = new Map();
+
+export function ensureImage(name, options = {}) {
+  let p = building.get(name);
+  if (!p) {
+    p = buildImage(name, options).finally(() => building.delete(name));
+    building.set(name, p);
+  }
+  return p;
+}
+
+async function buildImage(name, { log = () => {}, verbose = false } = {}) {
+  const r = recipe(name);
+  const out = imageDir(name);
+  const why = staleReason(name);
+  if (!why) {
+    log(`${name}: up to date in ${out}`);
+    return out;
+  }
+  log(`${name}: building (${why})`);
+  const started = Date.now();
+  const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+  if (r.kind === 'cargo') {
+    const bins = await buildCargo(name, r.dir, out, MIN_CARGO, log, verbose);
+    log(`${name}: built ${bins.length} programs in ${seconds()}: ${bins.join(' ')}`);
+    log(`${name}: copied to ${out}`);
+    return out;
+  }
+
+  // 'dora': the venv and the Rust nodes are independent; each is redone only when stale.
+  if (venvStaleReason(name)) {
+    await buildVenv(name, log, verbose);
+    log(`${name}: venv ready in ${seconds()}: ${join(out, 'venv')}`);
+  }
+  const binDir = join(out, r.cargo.bin);
+  if (cargoStaleReason(r.cargo.dir, binDir)) {
+    const bins = await buildCargo(name, r.cargo.dir, binDir, r.cargo.minCargo, log, verbose);
+    log(`${name}: built ${bins.length} Rust nodes (${seconds()} so far): ${bins.join(' ')}, copied to ${binDir}`);
+  }
+  log(`${name}: built in ${seconds()}`);
   return out;
 }

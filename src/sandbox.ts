@@ -30,6 +30,8 @@ export interface SandboxConfig {
   traceJson?: (line: string) => void;
   /** --pids-max: the most tasks the sandbox may hold. */
   pidsMax?: number;
+  /** --profile: where the per-syscall profile goes when the sandbox ends. */
+  profile?: string;
   hostname?: string;
   /** CPUs the guest sees (default: the host's). */
   cpus?: number;
@@ -138,7 +140,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   // The guest's umask applies to what it creates; ours must not apply twice.
   process.umask(0);
   const cpus = cfg.cpus ?? Math.max(1, hostCpus().length);
-  const kernel = new Kernel(machine, { mounts, cwd, hostname, cpus, log: cfg.log, straceWriter: cfg.strace, traceJsonWriter: cfg.traceJson, pidsMax: cfg.pidsMax });
+  const kernel = new Kernel(machine, { mounts, cwd, hostname, cpus, log: cfg.log, straceWriter: cfg.strace, traceJsonWriter: cfg.traceJson, pidsMax: cfg.pidsMax, profile: cfg.profile !== undefined });
   kernel.inet.hostNet = cfg.netHost ?? false;
   kernel.inet.warn = (msg) => cfg.log.warn({}, msg);
   for (const p of cfg.publish ?? []) {
@@ -176,6 +178,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
       cfg.log.error({ msg }, 'tracer error');
     },
   );
+  if (cfg.profile && kernel.profile) writeFileSync(cfg.profile, JSON.stringify(kernel.profile.rows(), null, 1) + '\n');
   if (errors.length && result.status === 0) throw new SandboxError(`starry-sandbox: ${errors.join('; ')}`, 125);
   return exitCode(result.status);
 }

@@ -36,6 +36,8 @@ options:
   --strace[=FILE]       print every syscall in strace's format to stderr or FILE
   --trace-json FILE     write every syscall as a JSON line (tid, syscall, decoded args,
                         result, errno) to FILE, for harnesses that consume a guest's calls
+  --profile FILE        when the sandbox ends, write per-syscall counts and kernel time to
+                        FILE as JSON (see benchmarks/README.md)
   --log-level LEVEL     fatal, error, warn (default), info, debug, trace or silent
   --log-file FILE       write the kernel's log to FILE instead of stderr (a named
                         sandbox logs to NAME.log in its runtime directory)
@@ -57,6 +59,7 @@ export interface CliOptions {
   strace: boolean;
   straceFile?: string;
   traceJson?: string;
+  profile?: string;
   pidsMax?: number;
   logLevel: string;
   logFile?: string;
@@ -129,6 +132,7 @@ export function parseArgs(argv: string[]): CliOptions {
         if (inline !== undefined) o.straceFile = inline;
         break;
       case '--trace-json': o.traceJson = value(name, inline); break;
+      case '--profile': o.profile = value(name, inline); break;
       case '--pids-max': {
         const v = value(name, inline);
         if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--pids-max needs a positive number, got "${v}"`);

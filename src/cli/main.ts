@@ -156,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       strace,
       traceJson,
       pidsMax: o.pidsMax,
+      profile: o.profile,
     };
     // The kernel process of a named sandbox: fd 3 tells the starting client when it is ready.
     if (o.serveNamed) return await serveNamed(o.name!, cfg, [o.program!, ...o.args], 3);

@@ -42,3 +42,15 @@ export function hasUnblockedSignal(tid: number): boolean {
   const field = (name: string) => BigInt('0x' + (new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1] ?? '0'));
   return ((field('SigPnd') | field('ShdPnd')) & ~field('SigBlk')) !== 0n;
 }
+
+/** The signals pending for tid, its own and its process's (SigPnd | ShdPnd), as a mask. */
+export function pendingSignals(tid: number): bigint {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${tid}/status`, 'latin1');
+  } catch {
+    return 0n;
+  }
+  const field = (name: string) => BigInt('0x' + (new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1] ?? '0'));
+  return field('SigPnd') | field('ShdPnd');
+}

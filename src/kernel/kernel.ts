@@ -28,6 +28,8 @@ import { FifoTable } from './fd/fifo.js';
 import { PtyTable } from './fd/pty.js';
 import { NR_INIT_NEXT, NR_INIT_STARTED, type InitService } from './init-service.js';
 import type { Handler } from './syscalls/types.js';
+import type { SignalFd } from './fd/signalfd.js';
+import { SyscallProfile } from './profile.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -49,6 +51,8 @@ export interface KernelConfig {
   straceWriter?: (line: string) => void;
   /** Where --trace-json lines go. */
   traceJsonWriter?: (line: string) => void;
+  /** Count calls and time per syscall (--profile). */
+  profile?: boolean;
   /** The most tasks (threads included) the sandbox may hold, as a pids cgroup's pids.max. */
   pidsMax?: number;
 }
@@ -80,6 +84,10 @@ export class Kernel {
   readonly netlink = new NetlinkNamespace();
   /** The pipes behind FIFO files, by file identity. */
   readonly fifos = new FifoTable();
+  /** --profile: calls and time in the kernel per syscall (undefined: not profiling). */
+  readonly profile: SyscallProfile | undefined;
+  /** Live signalfds: the signal watch tells their pollers when a signal arrives. */
+  readonly signalFds = new Set<SignalFd>();
   /** The pseudo-terminals the sandbox made (only these open under /dev/pts). */
   readonly ptys = new PtyTable();
   init: ThreadGroup | undefined;
@@ -102,6 +110,7 @@ export class Kernel {
   ) {
     this.mem = new GuestMemory(machine);
     this.log = config.log;
+    this.profile = config.profile ? new SyscallProfile() : undefined;
     this.strace = config.straceWriter || config.traceJsonWriter ? new Strace(this.mem, config.straceWriter, config.traceJsonWriter) : undefined;
     this.hostname = config.hostname;
     this.cpus = config.cpus ?? 1;
@@ -327,6 +336,7 @@ export class Kernel {
     }
     const h: Handler | undefined = SYSCALL_TABLE[c.nr] ?? (this.initService && INIT_CALLS.has(c.nr) ? (_k, call) => this.initService!.call(call) : undefined);
     this.strace?.enter(c);
+    const t0 = this.profile ? performance.now() : 0;
     let r: number;
     if (h === undefined) {
       r = -ENOSYS;
@@ -345,6 +355,7 @@ export class Kernel {
       }
     }
     this.finish(c, r);
+    if (this.profile) this.profile.add(c.nr, r === CONTINUE, performance.now() - t0);
   }
 
   private finish(c: Call, r: number): void {
@@ -464,6 +475,7 @@ export class Kernel {
         if (!all && g !== this.init && !g.timers && g.expectSignalUntil < now) continue;
         if (this.pendingSignal(t.tid)) this.kick(t);
       }
+      for (const f of this.signalFds) f.check();
       if (!any) {
         clearInterval(this.signalWatch);
         this.signalWatch = undefined;

@@ -116,6 +116,9 @@ class Server {
   ready(h: SandboxHandle): void {
     this.h = h;
     h.kernel.onProcessExit = (pid, status) => this.exited(pid, status);
+    // accept() below drains until EAGAIN: the socket must not block the kernel's thread
+    const fl = host.sys(NR.fcntl, this.listenFd, 3 /* F_GETFL */);
+    host.sys(NR.fcntl, this.listenFd, 4 /* F_SETFL */, fl | SOCK_NONBLOCK);
     const w = native.watch(this.listenFd, () => this.accept());
     if (typeof w === 'number') throw new SandboxError(`starry-sandbox: cannot watch the control socket (errno ${-w})`, 125);
     this.watch = w;

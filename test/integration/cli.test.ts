@@ -98,3 +98,15 @@ test('--trace-json writes each syscall as a JSON line with decoded arguments and
   t.true(recs.some((x) => x.syscall === 'brk' && x.native === true), 'native calls are listed too');
   t.true(recs.every((x) => typeof x.tid === 'number' && Array.isArray(x.args)));
 });
+
+test('--profile writes per-syscall counts and kernel time when the sandbox ends', (t) => {
+  const file = join(ROOT, '.cache', `profile-${process.pid}.json`);
+  const r = sandbox(['--profile', file, '--', '/bin/sh', '-c', 'cat /etc/hostname > /dev/null']);
+  t.is(r.status, 0, r.stderr);
+  const rows = JSON.parse(readFileSync(file, 'utf8')) as { syscall: string; calls: number; continued: number; ms: number }[];
+  rmSync(file, { force: true });
+  const open = rows.find((x) => x.syscall === 'openat');
+  t.truthy(open);
+  t.true(open!.calls > 0 && open!.ms >= 0 && open!.continued <= open!.calls);
+  t.true(rows.every((x, i) => i === 0 || rows[i - 1].ms >= x.ms), 'the most time first');
+});

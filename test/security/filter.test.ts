@@ -37,6 +37,10 @@ function run(prog: number[], nr: number, arch: number, args: number[] = []): num
       case 0x35: // BPF_JMP | BPF_JGE | BPF_K
         pc += 1 + (acc >>> 0 >= k >>> 0 ? jt : jf);
         break;
+      case 0x54: // BPF_ALU | BPF_AND | BPF_K
+        acc = (acc & k) >>> 0;
+        pc++;
+        break;
       case 0x45: // BPF_JMP | BPF_JSET | BPF_K
         pc += 1 + ((acc & k) !== 0 ? jt : jf);
         break;
@@ -67,6 +71,11 @@ test('only the audited system calls run natively; execve and execveat stop at th
   }
   t.deepEqual([...allowed].sort(), [...audited()].sort());
   t.deepEqual([...traced].sort(), ['execve', 'execveat']);
+  // priority-inheritance futexes name an owner thread: the kernel's business
+  for (const op of [6, 7, 8, 11, 12, 13]) {
+    t.is(run(prog, NR.futex, AUDIT_ARCH_X86_64, [0, op | 128]), SECCOMP_RET_USER_NOTIF, `futex op ${op}`);
+  }
+  for (const op of [0, 1, 9, 10, 5, 3, 4]) t.is(run(prog, NR.futex, AUDIT_ARCH_X86_64, [0, op | 128]), SECCOMP_RET_ALLOW, `futex op ${op}`);
   // a file mapping is the kernel's business
   t.is(run(prog, NR.mmap, AUDIT_ARCH_X86_64, [0, 4096, 1, 0x2 /* MAP_PRIVATE */, 3, 0]), SECCOMP_RET_USER_NOTIF);
   t.not(run(prog, NR.mmap, AUDIT_ARCH_X86_64, [0, 4096, 1, MAP_ANONYMOUS | 0x2, -1, 0]), SECCOMP_RET_USER_NOTIF);

@@ -4,7 +4,7 @@
 // machine files programs read (cpuinfo, meminfo, uptime, loadavg, stat, version, filesystems,
 // mounts) and /proc/sys. Per-process text the kernel does not keep comes from the host's /proc of
 // the same (real) task, with the host's view of us taken out.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { DT_DIR, DT_LNK, DT_REG } from '../fd/procfile.js';
@@ -58,6 +58,11 @@ const PID_ENTRIES = [
   'mounts', 'oom_score_adj', 'root', 'smaps', 'stat', 'statm', 'status', 'task',
 ];
 const PID_TYPES: Record<string, number> = { cwd: DT_LNK, exe: DT_LNK, root: DT_LNK, fd: DT_DIR, fdinfo: DT_DIR, task: DT_DIR };
+
+/** Whether the host still lists tid among pid's threads. */
+function hostTaskLives(pid: number, tid: number): boolean {
+  return existsSync(`/proc/${pid}/task/${tid}`);
+}
 
 export function hostText(path: string): Buffer {
   try {
@@ -172,7 +177,9 @@ export class ProcFs implements GeneratedFs {
     const [what, ...more] = rest;
     if (what === 'task') {
       if (thread) return undefined;
-      if (more.length === 0) return dir(() => [...g.threads.keys()].sort((a, b) => a - b).map(String), () => DT_DIR, pid);
+      // a thread that exited is gone at once (pthread_join returns before its exit event
+      // reaches us): the host's task list says which of ours still live
+      if (more.length === 0) return dir(() => [...g.threads.keys()].filter((tid) => hostTaskLives(pid, tid)).sort((a, b) => a - b).map(String), () => DT_DIR, pid);
       const ttid = Number(more[0]);
       if (!/^\d+$/.test(more[0]) || !g.threads.has(ttid)) return undefined;
       if (more.length === 1) return dir(() => PID_ENTRIES.filter((e) => e !== 'task'), (n) => PID_TYPES[n] ?? DT_REG, pid);
@@ -207,7 +214,7 @@ export class ProcFs implements GeneratedFs {
       case 'limits':
         return file(() => this.limits(pid, tid), pid);
       case 'comm':
-        return file(() => `${this.comm(pid, tid)}\n`, pid);
+        return { ...file(() => `${this.comm(pid, tid)}\n`, pid, 0o644), write: (t, data) => this.setComm(t, pid, tid, data) };
       case 'stat':
         return file(() => this.stat(pid, tid), pid);
       case 'status':
@@ -253,6 +260,19 @@ export class ProcFs implements GeneratedFs {
   }
 
   /** The task's name: the kernel's when it set one, else the host's. */
+  /**
+   * Writing comm renames the task, as prctl(PR_SET_NAME) does: the first 15 bytes, a newline
+   * included (comm_write copies what it is given); only within the writer's own thread group.
+   */
+  private setComm(t: Task, pid: number, tid: number, data: Buffer): number {
+    const target = this.k.tasks.get(tid);
+    if (!target || target.group !== t.group || t.group.tgid !== pid) return -22; // EINVAL
+    const n = Math.min(data.length, 15);
+    const nul = data.indexOf(0);
+    target.comm = data.toString('latin1', 0, nul >= 0 && nul < n ? nul : n);
+    return data.length;
+  }
+
   private comm(pid: number, tid: number): string {
     const t = this.k.tasks.get(tid);
     return t?.comm ?? hostText(`/proc/${pid}/task/${tid}/comm`).toString('latin1').replace(/\n$/, '');

@@ -82,8 +82,6 @@ export const infoFamily: Family = {
   timer_gettime: () => CONTINUE,
   timer_getoverrun: () => CONTINUE,
   timer_delete: () => CONTINUE,
-  futex: () => CONTINUE,
-  futex_waitv: () => CONTINUE,
   // NUMA policy of the caller's own memory and threads
   mbind: () => CONTINUE,
   set_mempolicy: () => CONTINUE,

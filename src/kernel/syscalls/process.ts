@@ -223,6 +223,12 @@ function prctl(k: Kernel, c: Call): number {
     }
     return CONTINUE;
   }
+  if (op === PR_GET_NAME && c.task.comm !== undefined) {
+    // the name the kernel keeps (a /proc/PID/comm write the host could not make)
+    k.mem.buf.fill(0, 0, 16);
+    k.mem.buf.write(c.task.comm.slice(0, 15), 0, 'latin1');
+    return k.mem.write(c.tid, c.ptr(1), 16);
+  }
   if (NATIVE_PRCTL.has(op)) return CONTINUE;
   if (op === PR_SET_SECCOMP) return CONTINUE; // a guest may stack its own filters
   return -E.EINVAL;

@@ -16,8 +16,10 @@ import { timerfdFamily } from './timerfd.js';
 import { socketFamily } from './socket.js';
 import { sendrecvFamily } from './sendrecv.js';
 import { privilegedFamily } from './privileged.js';
+import { futexFamily } from './futex.js';
+import { signalfdFamily } from './signalfd.js';
 
-const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily, socketFamily, sendrecvFamily, privilegedFamily];
+const FAMILIES: Family[] = [fdFamily, rwFamily, fsFamily, statFamily, pipeFamily, processFamily, infoFamily, xattrFamily, pollFamily, eventfdFamily, epollFamily, timerfdFamily, socketFamily, sendrecvFamily, privilegedFamily, futexFamily, signalfdFamily];
 
 function build(): (Handler | undefined)[] {
   const table: (Handler | undefined)[] = [];
