@@ -53,17 +53,22 @@ async function named(fn: () => number | Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof NamedError) {
-      say(2, e.message + '\n');
-      return e.exitCode;
-    }
-    if (e instanceof UsageError) {
-      say(2, `starry-sandbox: ${e.message}\n`);
-      return 2;
-    }
-    say(2, `starry-sandbox: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-    return 125;
+    return failed(e);
   }
+}
+
+/** Say what went wrong and give the exit status: the error's own, 2 for usage, 125 for a bug. */
+function failed(e: unknown): number {
+  if (e instanceof NamedError || e instanceof SandboxError) {
+    say(2, e.message + '\n');
+    return e.exitCode;
+  }
+  if (e instanceof UsageError) {
+    say(2, `starry-sandbox: ${e.message}\n`);
+    return 2;
+  }
+  say(2, `starry-sandbox: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+  return 125;
 }
 
 function request(o: CliOptions): RunRequest {
@@ -168,15 +173,6 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    if (e instanceof SandboxError) {
-      say(2, e.message + '\n');
-      return e.exitCode;
-    }
-    if (e instanceof UsageError) {
-      say(2, `starry-sandbox: ${e.message}\n`);
-      return 2;
-    }
-    say(2, `starry-sandbox: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-    return 125;
+    return failed(e);
   }
 }

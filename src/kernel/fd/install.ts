@@ -5,7 +5,7 @@ import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
 import type { OpenFile } from './openfile.js';
 import { ANSWERED } from '../call.js';
-import { ENOENT, ESRCH } from '../errno.js';
+import { EMFILE, ENOENT, ESRCH } from '../errno.js';
 
 /** ADDFD failed because the guest thread stopped waiting (ENOENT), or a signal cut it off while
  * it installed the descriptor (ESRCH): the call is dead and will be restarted, not failed. */
@@ -49,4 +49,35 @@ export function dropIfUnused(file: OpenFile): void {
     file.incRef();
     file.decRef();
   }
+}
+
+/**
+ * Give the guest two new descriptors at the two lowest free numbers (pipe2, socketpair): the
+ * numbers go to int[2] at addr first, so a bad pointer creates nothing; then both are
+ * installed and the call answered with 0.
+ */
+export function installPair(k: Kernel, c: Call, a: OpenFile, b: OpenFile, addr: number, cloexec: boolean): number {
+  const t = c.task;
+  const limit = t.group.nofile[0];
+  const fa = t.files.lowestFree(0, limit);
+  const fb = fa < 0 ? fa : t.files.lowestFree(fa + 1, limit);
+  const w = fb < 0 ? -EMFILE : k.mem.putU32s(c.tid, addr, fa, fb);
+  if (w < 0) {
+    dropIfUnused(a);
+    dropIfUnused(b);
+    return w;
+  }
+  let r = installQuiet(k, c, a, fa, cloexec);
+  if (r >= 0) r = installQuiet(k, c, b, fb, cloexec);
+  if (r < 0) {
+    if (t.files.get(fa) === a) t.files.close(fa);
+    dropIfUnused(a);
+    dropIfUnused(b);
+    return interrupted(r) ? ANSWERED : r;
+  }
+  if (!k.deliver(c.slot, 0)) {
+    t.files.close(fa);
+    t.files.close(fb);
+  }
+  return ANSWERED;
 }

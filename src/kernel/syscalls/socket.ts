@@ -3,10 +3,10 @@
 import type { Family } from './types.js';
 import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
-import { ANSWERED, BLOCKED } from '../call.js';
+import { BLOCKED } from '../call.js';
 import * as E from '../errno.js';
 import { O_CLOEXEC, O_NONBLOCK } from '../fd/openfile.js';
-import { installLowest, installQuiet, dropIfUnused, interrupted } from '../fd/install.js';
+import { installLowest, installPair, dropIfUnused } from '../fd/install.js';
 import { Socket, SOL_SOCKET, SO_PEERCRED } from '../net/socket.js';
 import { StreamSocket } from '../net/stream.js';
 import { UnixStream, UnixDgram } from '../net/unix.js';
@@ -95,35 +95,7 @@ function socketpair(k: Kernel, c: Call): number {
     a.peer = b;
     b.peer = a;
   }
-  const t = c.task;
-  const limit = t.group.nofile[0];
-  const fa = t.files.lowestFree(0, limit);
-  const fb = fa < 0 ? fa : t.files.lowestFree(fa + 1, limit);
-  if (fb < 0) {
-    dropIfUnused(a);
-    dropIfUnused(b);
-    return -E.EMFILE;
-  }
-  const w = k.mem.putU32s(c.tid, c.ptr(3), fa, fb);
-  if (w < 0) {
-    dropIfUnused(a);
-    dropIfUnused(b);
-    return w;
-  }
-  const cloexec = (st[1] & O_CLOEXEC) !== 0;
-  let r = installQuiet(k, c, a, fa, cloexec);
-  if (r >= 0) r = installQuiet(k, c, b, fb, cloexec);
-  if (r < 0) {
-    if (t.files.get(fa) === a) t.files.close(fa);
-    dropIfUnused(a);
-    dropIfUnused(b);
-    return interrupted(r) ? ANSWERED : r;
-  }
-  if (!k.deliver(c.slot, 0)) {
-    t.files.close(fa);
-    t.files.close(fb);
-  }
-  return ANSWERED;
+  return installPair(k, c, a, b, c.ptr(3), (st[1] & O_CLOEXEC) !== 0);
 }
 
 /** Read and decode the sockaddr at argument i (length at i+1); AF_UNSPEC gives undefined. */
