@@ -1,7 +1,7 @@
 // Types for images.mjs, for TypeScript callers (tests).
 export const REPO_ROOT: string;
 export const OUT_ROOT: string;
-export const IMAGES: Record<string, { kind: 'cargo'; dir: string }>;
+export const IMAGES: Record<string, { kind: 'cargo'; dir: string } | { kind: 'busybox'; package: string }>;
 export function imageNames(): string[];
 export function imageDir(name: string): string;
 export function staleReason(name: string): string | null;
