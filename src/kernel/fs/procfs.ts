@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
-import { DT_DIR, DT_LNK, DT_REG } from '../fd/procfile.js';
+import { DT_DIR, DT_LNK, DT_REG, ProcDir, ProcFile } from '../fd/procfile.js';
+import type { OpenFile } from '../fd/openfile.js';
 import { EACCES, EINVAL } from '../errno.js';
 import { mounts, mountinfo } from './mountinfo.js';
 import { translateMaps } from './maps.js';
@@ -38,12 +39,16 @@ export interface ProcNode {
   jump?: () => string | undefined;
   /** Owner task, for /proc/PID/... inodes. */
   pid?: number;
+  /** For fd/N links to files no path names (pipes, sockets, inherited stdio): the open file. */
+  file?: OpenFile;
 }
 
 /** A filesystem the kernel generates: procfs, sysfs, cgroup2. */
 export interface GeneratedFs {
   /** st_dev of every inode (minor number of an anonymous device). */
   readonly dev: number;
+  /** statfs(2)'s f_type. */
+  readonly magic: number;
   /** st_size of regular files: 0 in procfs, 4096 (a page) in sysfs. */
   readonly fileSize: number;
   /** The node at rel (components below the mount point), as seen by task t. */
@@ -73,7 +78,7 @@ export function dir(entries: () => string[], typeOf?: (name: string) => number, 
 export function file(content: () => Buffer | string, pid?: number, mode?: number): ProcNode {
   return { kind: NodeKind.File, content: () => { const c = content(); return typeof c === 'string' ? Buffer.from(c, 'latin1') : c; }, pid, mode };
 }
-function link(target: () => string, jump?: () => string | undefined, pid?: number): ProcNode {
+export function link(target: () => string, jump?: () => string | undefined, pid?: number): ProcNode {
   return { kind: NodeKind.Link, target, jump, pid };
 }
 
@@ -120,6 +125,7 @@ function cpuStat(text: string, n: number): string {
 
 export class ProcFs implements GeneratedFs {
   readonly dev = PROC_DEV;
+  readonly magic = 0x9fa0; // PROC_SUPER_MAGIC
   readonly fileSize = 0;
   private readonly sys: Tree;
   constructor(private readonly k: Kernel) {
@@ -186,7 +192,10 @@ export class ProcFs implements GeneratedFs {
       const f = files.get(fd);
       if (!f) return undefined;
       if (what === 'fdinfo') return file(() => fdinfo(k, files, fd, f), pid);
-      return link(() => f.describe() || f.guestPath, () => (f.statFd() >= 0 && f.guestPath.startsWith('/') ? f.guestPath : undefined), pid);
+      // a file of the view jumps to its path; any other (a pipe, the sandbox's stdio) is
+      // opened anew by the walk's caller, as proc_fd_link hands out the file itself
+      const onPath = (f.mount !== undefined || f instanceof ProcFile || f instanceof ProcDir) && f.guestPath.startsWith('/');
+      return { ...link(() => f.describe() || f.guestPath, () => (onPath ? f.guestPath : undefined), pid), file: onPath ? undefined : f };
     }
     if (more.length > 0) return undefined;
     switch (what) {
