@@ -161,6 +161,7 @@ export class ProcFs implements GeneratedFs {
       if (head === 'cmdline') return file(() => 'starry-sandbox\n');
       if (head === 'cpuinfo') return file(() => cpuinfo(hostText('/proc/cpuinfo').toString('latin1'), k.cpus));
       if (head === 'stat') return file(() => cpuStat(hostText('/proc/stat').toString('latin1'), k.cpus));
+      if (head === 'loadavg') return file(() => this.loadavg());
       return file(() => hostText(`/proc/${head}`));
     }
     return undefined;
@@ -231,6 +232,23 @@ export class ProcFs implements GeneratedFs {
         return { ...file(() => `${g.oomScoreAdj}\n`, pid, 0o644), write: (_t, data) => this.setOomScoreAdj(pid, data) };
     }
     return undefined;
+  }
+
+  /**
+   * The host's load averages, with the entity counts of the sandbox's namespace: runnable and
+   * all tasks of the sandbox, and the pid allocated last in it (as a pid namespace shows them).
+   */
+  private loadavg(): string {
+    const fields = hostText('/proc/loadavg').toString('latin1').trim().split(' ');
+    if (fields.length < 5) return fields.join(' ') + '\n';
+    const tids = [...this.k.tasks.keys()];
+    let running = 0;
+    for (const tid of tids) {
+      const stat = hostText(`/proc/${tid}/stat`).toString('latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R') running++;
+    }
+    const last = this.k.lastPid || Math.max(0, ...tids);
+    return `${fields[0]} ${fields[1]} ${fields[2]} ${Math.max(running, 1)}/${tids.length} ${last}\n`;
   }
 
   private setOomScoreAdj(pid: number, data: Buffer): number {
