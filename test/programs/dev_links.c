@@ -109,6 +109,17 @@ static int checks(void)
 	printf("open /dev/stdin/: %s\n", open("/dev/stdin/", O_RDONLY) < 0 ? errname(errno) : "OK");
 	printf("open /dev/stdin/x: %s\n", open("/dev/stdin/x", O_RDONLY) < 0 ? errname(errno) : "OK");
 
+	/* an fd link's permission bits tell how the file is open */
+	int ro = open("/dev/null", O_RDONLY), wo = open("/dev/null", O_WRONLY), rw = open("/dev/null", O_RDWR);
+	int op = open("/dev/null", O_PATH);
+	int fds4[] = {0, 1, ro, wo, rw, op};
+	const char *names[] = {"stdin (pipe read end)", "stdout (pipe write end)", "O_RDONLY", "O_WRONLY", "O_RDWR", "O_PATH"};
+	for (int i = 0; i < 6; i++) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fds4[i]);
+		int le = lstat(path, &st) ? errno : 0;
+		printf("fd link mode of %s: %s %o\n", names[i], errname(le), le ? 0 : (unsigned)(st.st_mode & 07777));
+	}
+
 	/* "dir/." names what a link "dir" leads to */
 	show("/dev/fd/.");
 	show("/proc/self/.");

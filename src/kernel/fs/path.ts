@@ -158,7 +158,7 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
         mode = host.S_IFDIR;
         continue;
       }
-      mode = node.kind === NodeKind.Dir ? host.S_IFDIR | (node.mode ?? 0o555) : node.kind === NodeKind.File ? host.S_IFREG | (node.mode ?? 0o444) : host.S_IFLNK | 0o777;
+      mode = node.kind === NodeKind.Dir ? host.S_IFDIR | (node.mode ?? 0o555) : node.kind === NodeKind.File ? host.S_IFREG | (node.mode ?? 0o444) : host.S_IFLNK | (node.mode ?? 0o777);
       if (!last && node.kind !== NodeKind.Dir) return -ENOTDIR;
       if (last) {
         if (mustDir && node.kind !== NodeKind.Dir) return -ENOTDIR;

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { DT_DIR, DT_LNK, DT_REG, ProcDir, ProcFile } from '../fd/procfile.js';
-import type { OpenFile } from '../fd/openfile.js';
+import { O_ACCMODE, O_PATH, O_RDONLY, O_WRONLY, type OpenFile } from '../fd/openfile.js';
+import * as host from '../../host/sys.js';
+import { NR } from '../abi/sysnames.js';
 import { EACCES, EINVAL } from '../errno.js';
 import { mounts, mountinfo } from './mountinfo.js';
 import { translateMaps } from './maps.js';
@@ -56,6 +58,15 @@ export interface GeneratedFs {
 }
 
 export const PROC_DEV = 0x16;
+
+/** An fd/N link's permission bits say how the file is open: r-x for reading, -wx for writing. */
+function fdLinkMode(f: OpenFile): number {
+  if (f.flags & O_PATH) return 0;
+  // the host's own flags for a host descriptor (the inherited stdio's are not recorded)
+  const fl = f.native ? host.sys(NR.fcntl, f.hostFd, 3 /* F_GETFL */) : f.flags;
+  const acc = (fl < 0 ? f.flags : fl) & O_ACCMODE;
+  return (acc !== O_WRONLY ? 0o500 : 0) | (acc !== O_RDONLY ? 0o300 : 0);
+}
 
 const MACHINE_FILES = ['cpuinfo', 'meminfo', 'uptime', 'loadavg', 'stat', 'version', 'filesystems', 'cmdline'];
 const PID_ENTRIES = [
@@ -196,7 +207,7 @@ export class ProcFs implements GeneratedFs {
       // a file of the view jumps to its path; any other (a pipe, the sandbox's stdio) is
       // opened anew by the walk's caller, as proc_fd_link hands out the file itself
       const onPath = (f.mount !== undefined || f instanceof ProcFile || f instanceof ProcDir) && f.guestPath.startsWith('/');
-      return { ...link(() => f.describe() || f.guestPath, () => (onPath ? f.guestPath : undefined), pid), file: onPath ? undefined : f };
+      return { ...link(() => f.describe() || f.guestPath, () => (onPath ? f.guestPath : undefined), pid), file: onPath ? undefined : f, mode: fdLinkMode(f) };
     }
     if (more.length > 0) return undefined;
     switch (what) {

@@ -115,7 +115,7 @@ export function procFile(r: Resolved, flags: number): OpenFile | number {
   const node = r.node!;
   const dev = r.mount.generated?.dev ?? r.mount.hostDev(); // a link the kernel adds to a host view lives there
   if (node.kind === NodeKind.Dir) return new ProcDir(node.entries!, flags, r.guest, { dev, mode: host.S_IFDIR | (node.mode ?? 0o555), size: 0 }, node.typeOf);
-  if (node.kind === NodeKind.Link) return flags & O_PATH ? new ProcFile(Buffer.alloc(0), flags, r.guest, { dev, mode: host.S_IFLNK | 0o777, size: 0 }) : -E.ELOOP;
+  if (node.kind === NodeKind.Link) return flags & O_PATH ? new ProcFile(Buffer.alloc(0), flags, r.guest, { dev, mode: host.S_IFLNK | (node.mode ?? 0o777), size: 0 }) : -E.ELOOP;
   if (flags & O_DIRECTORY) return -E.ENOTDIR;
   const stat = { dev, mode: host.S_IFREG | (node.mode ?? 0o444), size: r.mount.generated!.fileSize };
   return new ProcFile(node.content!(), flags, r.guest, stat, flags & O_PATH ? undefined : node.write);
