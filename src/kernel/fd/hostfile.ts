@@ -28,7 +28,7 @@ export class HostFile extends OpenFile {
 
   /** Inherited stdio that is a pipe or socket is named as Linux names it ("pipe:[1234]"). */
   override describe(): string {
-    if (this.onMount || this.owned) return this.guestPath;
+    if (this.onMount) return this.guestPath;
     const text = host.readlinkat(host.AT_FDCWD, `/proc/self/fd/${this.hostFd}`);
     return typeof text === 'string' && !text.startsWith('/') ? text : this.guestPath;
   }

@@ -90,7 +90,8 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
 /**
  * Open a file reached through /proc/PID/fd/N that no path names, as Linux opens the inode of
  * the link: a kernel pipe gets a new end, the sandbox's inherited stdio a new host description
- * of the same object (through our own /proc/self/fd); anything else is ENXIO (sockets, too).
+ * of the same object (through our own /proc/self/fd; for a regular file, with no wider access
+ * than the sandbox was given); anything else is ENXIO (sockets, too).
  */
 function reopen(k: Kernel, c: Call, f: OpenFile, flags: number): number {
   if (flags & O_CREAT && flags & O_EXCL) return -E.EEXIST;
@@ -103,6 +104,14 @@ function reopen(k: Kernel, c: Call, f: OpenFile, flags: number): number {
     return installLowest(k, c, end, 0, cloexec);
   }
   if (f instanceof HostFile && !f.mount) {
+    // a host file gets no wider access than the sandbox was handed (a stdout redirected to a
+    // file stays unreadable); a pipe or terminal opens as on Linux
+    const given = host.sys(NR.fcntl, f.hostFd, 3 /* F_GETFL */);
+    if (given < 0) return given;
+    if (host.fstat(f.hostFd) === 0 && (host.statMode() & host.S_IFMT) === host.S_IFREG) {
+      const mayRead = (given & O_ACCMODE) !== O_WRONLY, mayWrite = (given & O_ACCMODE) !== O_RDONLY;
+      if ((acc !== O_WRONLY && !mayRead) || (acc !== O_RDONLY && !mayWrite)) return -E.EACCES;
+    }
     const fd = host.openat2(host.AT_FDCWD, `/proc/self/fd/${f.hostFd}`, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC)) | O_CLOEXEC, 0, 0);
     if (fd < 0) return fd;
     return installLowest(k, c, new HostFile(fd, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, undefined, f.guestPath), 0, cloexec);
