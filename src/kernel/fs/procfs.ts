@@ -190,9 +190,9 @@ export class ProcFs implements GeneratedFs {
     const [what, ...more] = rest;
     if (what === 'task') {
       if (thread) return undefined;
-      if (more.length === 0) return dir(() => [...g.threads.keys()].sort((a, b) => a - b).map(String), () => DT_DIR, pid);
+      if (more.length === 0) return dir(() => [...g.threads.keys()].filter((t) => this.threadLives(pid, t)).sort((a, b) => a - b).map(String), () => DT_DIR, pid);
       const ttid = Number(more[0]);
-      if (!/^\d+$/.test(more[0]) || !g.threads.has(ttid)) return undefined;
+      if (!/^\d+$/.test(more[0]) || !g.threads.has(ttid) || !this.threadLives(pid, ttid)) return undefined;
       if (more.length === 1) return dir(() => PID_ENTRIES.filter((e) => e !== 'task'), (n) => PID_TYPES[n] ?? DT_REG, pid);
       return this.pidNode(pid, ttid, more.slice(1), true);
     }
@@ -243,6 +243,19 @@ export class ProcFs implements GeneratedFs {
         return { ...file(() => `${g.oomScoreAdj}\n`, pid, 0o644), write: (_t, data) => this.setOomScoreAdj(pid, data) };
     }
     return undefined;
+  }
+
+  /**
+   * Whether a thread is still in its group as Linux lists it. On Linux an exited thread leaves
+   * task/ a moment after pthread_join can return (the tid futex is cleared first); a traced one
+   * stays a zombie until the tracer reaps it, and our record of it goes later still, which
+   * widened that window from rare to common under load (test/programs/proc_pid.c saw it).
+   */
+  private threadLives(pid: number, tid: number): boolean {
+    if (tid === pid) return true; // a leader that exited stays while its threads run
+    const stat = hostText(`/proc/${pid}/task/${tid}/stat`).toString('latin1');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== '' && state !== 'Z' && state !== 'X';
   }
 
   /**
