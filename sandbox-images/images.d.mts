@@ -4,6 +4,7 @@ export const OUT_ROOT: string;
 export const IMAGES: Record<
   string,
   | { kind: 'cargo'; dir: string }
+  | { kind: 'busybox'; package: string }
   | { kind: 'dora'; dir: string; requirements: string; cargo: { dir: string; bin: string; minCargo: [number, number] } }
 >;
 export function imageNames(): string[];

@@ -3,11 +3,15 @@
 //   import { ensureImage } from '<repo>/sandbox-images/images.mjs';
 //   const dir = await ensureImage('tokio');   // builds when needed; dir holds the binaries
 //   const dora = await ensureImage('dora');   // out/dora: venv/ (Dora CLI + Python API) and bin/
+//   const root = await ensureImage('busybox'); // a root for --root: bin/busybox and its applets
 //
 // Plain ESM for Node 20, no dependencies. The command line is build.mjs (npm run images).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import {
+  chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, readFileSync, readdirSync,
+  renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,9 +30,11 @@ const MIN_PYTHON = [3, 11];
  * - kind 'cargo': a Cargo project; each binary of src/bin/NAME.rs lands in out/<image>/NAME.
  * - kind 'dora': a Python virtualenv out/dora/venv from `requirements` (the Dora CLI and the
  *   Python node API) plus a Cargo project `cargo` whose binaries land in out/dora/bin/.
+ * - kind 'busybox': a root directory for --root, made from a Debian package holding a static busybox.
  */
 export const IMAGES = {
   tokio: { kind: 'cargo', dir: join(HERE, 'tokio') },
+  busybox: { kind: 'busybox', package: 'busybox-static' },
   dora: {
     kind: 'dora',
     dir: join(HERE, 'dora'),
@@ -104,6 +110,7 @@ export function staleReason(name) {
   const r = recipe(name);
   const out = imageDir(name);
   if (r.kind === 'cargo') return cargoStaleReason(r.dir, out);
+  if (r.kind === 'busybox') return busyboxStaleReason(r, out);
   const venv = venvStaleReason(name);
   const bins = cargoStaleReason(r.cargo.dir, join(out, r.cargo.bin));
   return [venv, bins].filter(Boolean).join('; ') || null;
@@ -249,6 +256,7 @@ async function buildImage(name, { log = () => {}, verbose = false } = {}) {
     log(`${name}: up to date in ${out}`);
     return out;
   }
+  if (r.kind === 'busybox') return buildBusybox(name, r, out, why, log, verbose);
   log(`${name}: building (${why})`);
   const started = Date.now();
   const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -272,4 +280,158 @@ async function buildImage(name, { log = () => {}, verbose = false } = {}) {
   }
   log(`${name}: built in ${seconds()}`);
   return out;
+}
+
+// ---- busybox: a root tree from Debian's busybox-static -----------------------------------
+
+/** Bumped when the layout the recipe makes changes, so old trees are rebuilt. */
+const BUSYBOX_LAYOUT = 1;
+const STAMP = '.recipe';
+
+function busyboxStamp(r) {
+  return `layout ${BUSYBOX_LAYOUT} package ${r.package}\n`;
+}
+
+function busyboxStaleReason(r, out) {
+  if (!existsSync(join(out, 'bin', 'busybox'))) return 'bin/busybox not built yet';
+  let stamp = '';
+  try {
+    stamp = readFileSync(join(out, STAMP), 'utf8');
+  } catch {}
+  if (stamp !== busyboxStamp(r)) return 'the recipe changed since it was built';
+  return null;
+}
+
+function have(cmd) {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  return !r.error;
+}
+
+/** Whether an ELF file has no program interpreter (PT_INTERP): a static executable. */
+function isStaticElf(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    readSync(fd, head, 0, 64, 0);
+    if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2) return false; // ELF64 only
+    const phoff = Number(head.readBigUInt64LE(32));
+    const phentsize = head.readUInt16LE(54);
+    const phnum = head.readUInt16LE(56);
+    const ph = Buffer.alloc(phentsize * phnum);
+    readSync(fd, ph, 0, ph.length, phoff);
+    for (let i = 0; i < phnum; i++) if (ph.readUInt32LE(i * phentsize) === 3 /* PT_INTERP */) return false;
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const NOT_FOUND_HELP =
+  'the busybox image needs Debian\'s busybox-static package: on Debian or Ubuntu, "apt-get download busybox-static" ' +
+  '(no root needed; run "apt-get update" first if apt has no package lists), or install it with ' +
+  '"apt-get install busybox-static"; or set BUSYBOX_DEB to a busybox-static .deb file';
+
+/** The .deb to unpack: $BUSYBOX_DEB, else one apt-get downloads into work (unprivileged). */
+async function fetchDeb(r, work, log, verbose) {
+  if (process.env.BUSYBOX_DEB) {
+    if (!existsSync(process.env.BUSYBOX_DEB)) throw new Error(`BUSYBOX_DEB=${process.env.BUSYBOX_DEB}: no such file`);
+    return process.env.BUSYBOX_DEB;
+  }
+  if (!have('apt-get')) return undefined;
+  log(`busybox: apt-get download ${r.package}`);
+  try {
+    // as root, apt would hand the download to its _apt user, who cannot write to our directory
+    const asRoot = process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [];
+    await run('apt-get', [...asRoot, 'download', r.package], { cwd: work }, verbose);
+  } catch (e) {
+    log(`busybox: apt-get download failed: ${e.message.split('\n')[0]}`);
+    return undefined;
+  }
+  const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
+  return deb ? join(work, deb) : undefined;
+}
+
+/** A static busybox binary: from the downloaded package, else from an installed busybox-static. */
+async function findBusybox(r, work, log, verbose) {
+  const deb = await fetchDeb(r, work, log, verbose);
+  if (deb) {
+    if (!have('dpkg-deb')) throw new Error(`dpkg-deb not found, needed to unpack ${deb}: install dpkg (apt-get install dpkg)`);
+    const x = join(work, 'x');
+    await run('dpkg-deb', ['-x', deb, x], {}, verbose);
+    const bin = join(x, 'bin', 'busybox');
+    if (!existsSync(bin)) throw new Error(`${deb} holds no bin/busybox: is it ${r.package}?`);
+    return bin;
+  }
+  // apt could not fetch it (offline, no package lists): an installed busybox-static will do
+  const q = spawnSync('dpkg-query', ['-W', '-f', '${Status}', r.package], { encoding: 'utf8' });
+  if (!q.error && q.status === 0 && q.stdout.includes('install ok installed') && existsSync('/bin/busybox')) {
+    log(`busybox: using the installed ${r.package}'s /bin/busybox`);
+    return '/bin/busybox';
+  }
+  throw new Error(`cannot get busybox-static: ${NOT_FOUND_HELP}`);
+}
+
+/** Build the root tree in root: bin/busybox, a link per applet, and what a root needs. */
+function makeRoot(root, busybox) {
+  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'etc', 'root', 'home', 'var', 'run', 'tmp', 'var/tmp']) {
+    mkdirSync(join(root, d), { recursive: true, mode: 0o755 });
+  }
+  chmodSync(join(root, 'tmp'), 0o1777);
+  chmodSync(join(root, 'var', 'tmp'), 0o1777);
+  chmodSync(join(root, 'root'), 0o700);
+  copyFileSync(busybox, join(root, 'bin', 'busybox'));
+  chmodSync(join(root, 'bin', 'busybox'), 0o755);
+  // "--list-full" names each applet where Debian's busybox would install it (bin/ls, usr/bin/free)
+  const list = spawnSync(join(root, 'bin', 'busybox'), ['--list-full'], { encoding: 'utf8' });
+  if (list.error || list.status !== 0) throw new Error(`${busybox} --list-full failed: ${list.error?.message ?? list.stderr}`);
+  const applets = list.stdout.split('\n').filter((l) => l.includes('/') && !l.startsWith('/') && !l.includes('..'));
+  let n = 0;
+  for (const rel of applets) {
+    const p = join(root, rel);
+    if (existsSync(p)) continue; // bin/busybox itself
+    mkdirSync(dirname(p), { recursive: true });
+    symlinkSync('/bin/busybox', p);
+    n++;
+  }
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const users = ['root:x:0:0:root:/root:/bin/sh'];
+  const groups = ['root:x:0:'];
+  // the builder's own ids (the guest runs with them), so ls and ps show a name
+  if (uid !== 0 && uid !== 65534) users.push(`user:x:${uid}:${gid}:user:/home/user:/bin/sh`);
+  if (gid !== 0 && gid !== 65534) groups.push(`user:x:${gid}:`);
+  users.push('nobody:x:65534:65534:nobody:/nonexistent:/bin/false');
+  groups.push('nogroup:x:65534:');
+  writeFileSync(join(root, 'etc', 'passwd'), users.join('\n') + '\n');
+  writeFileSync(join(root, 'etc', 'group'), groups.join('\n') + '\n');
+  // mount points of the sandbox's own /etc/hosts and /etc/hostname
+  writeFileSync(join(root, 'etc', 'hosts'), '');
+  writeFileSync(join(root, 'etc', 'hostname'), '');
+  writeFileSync(join(root, 'etc', 'profile'), 'export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n');
+  return n;
+}
+
+async function buildBusybox(name, r, out, why, log, verbose) {
+  log(`${name}: building (${why}) from Debian's ${r.package}`);
+  const work = mkdtempSync(join(tmpdir(), 'starry-busybox-'));
+  try {
+    const busybox = await findBusybox(r, work, log, verbose);
+    if (!isStaticElf(busybox)) throw new Error(`${busybox} is not a static x86_64 executable: ${NOT_FOUND_HELP}`);
+    // assemble beside the output, then move it in place whole
+    mkdirSync(OUT_ROOT, { recursive: true });
+    const tmp = join(OUT_ROOT, `.${name}.${process.pid}.tmp`);
+    rmSync(tmp, { recursive: true, force: true });
+    const n = makeRoot(tmp, busybox);
+    writeFileSync(join(tmp, STAMP), busyboxStamp(r));
+    if (staleReason(name)) {
+      rmSync(out, { recursive: true, force: true });
+      renameSync(tmp, out);
+    } else {
+      rmSync(tmp, { recursive: true, force: true }); // another build finished first
+    }
+    log(`${name}: root with bin/busybox and ${n} applet links in ${out}`);
+    return out;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

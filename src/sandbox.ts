@@ -72,6 +72,8 @@ export class SandboxError extends Error {
 }
 
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'ptmx', 'pts'];
+/** The links every /dev has (udev and container runtimes make them): the process's own descriptors. */
+const DEV_LINKS = { fd: '/proc/self/fd', stdin: '/proc/self/fd/0', stdout: '/proc/self/fd/1', stderr: '/proc/self/fd/2' };
 
 export async function runSandbox(cfg: SandboxConfig): Promise<number> {
   const priv = mkdtempSync(join(tmpdir(), 'starry-'));
@@ -107,7 +109,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   cwd ??= '/';
   mounts.push(
     { guest: '/tmp', host: tmp, readOnly: false, type: 'tmpfs' },
-    { guest: '/dev', host: '/dev', readOnly: true, devices: true, only: [...DEVICES, 'shm'] },
+    { guest: '/dev', host: '/dev', readOnly: true, devices: true, only: [...DEVICES, 'shm'], links: DEV_LINKS },
     { guest: '/dev/shm', host: shm, readOnly: false, type: 'tmpfs' },
     { guest: '/proc', host: empty, readOnly: true, generated: 'proc' },
     { guest: '/etc/hosts', host: etc, readOnly: true, entry: 'hosts' },

@@ -73,6 +73,8 @@ export class Kernel {
   readonly mem: GuestMemory;
   readonly mounts = new MountTable();
   readonly tasks = new Map<number, Task>();
+  /** The pid or tid given last to a new sandbox task (/proc/loadavg's last field). */
+  lastPid = 0;
   readonly groups = new Map<number, ThreadGroup>();
   readonly log: Logger;
   readonly strace: Strace | undefined;
@@ -137,6 +139,7 @@ export class Kernel {
     group.threads.set(pid, t);
     this.groups.set(pid, group);
     this.tasks.set(pid, t);
+    this.lastPid = pid;
     this.init = group;
     return t;
   }
@@ -162,6 +165,7 @@ export class Kernel {
     t.comm = p.comm;
     group.threads.set(childTid, t);
     this.tasks.set(childTid, t);
+    this.lastPid = childTid;
   }
 
   /** A successful execve: tid now leads its group (it may have been another thread). */

@@ -37,7 +37,7 @@ test('no route leads from the view to a host file outside it or to a host proces
     const r = sandbox(['--root', image, '-v', `${volume}:/work`, '--', '/bin/escape', secret, String(process.pid)]);
     t.is(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    t.is(lines.length, 18, r.stdout);
+    t.is(lines.length, 21, r.stdout);
     t.deepEqual(
       lines.filter((l) => !l.startsWith('blocked ')),
       [],

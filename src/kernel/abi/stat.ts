@@ -1,4 +1,5 @@
-// struct stat (x86_64, 144 bytes) and struct statx (256 bytes) for objects the kernel emulates.
+// struct stat (x86_64, 144 bytes), struct statx (256 bytes) and struct statfs (120 bytes) for
+// objects the kernel emulates.
 import type { OpenFile } from '../fd/openfile.js';
 import { PipeEnd } from '../fd/pipe.js';
 import { ProcDir, ProcFile } from '../fd/procfile.js';
@@ -54,4 +55,28 @@ export function writeSyntheticStatx(f: OpenFile, v: DataView, at: number, _mask:
   v.setBigUint64(at + 40, BigInt(d.size), true); // stx_size
   v.setUint32(at + 136, 0, true); // stx_dev_major
   v.setUint32(at + 140, d.dev, true); // stx_dev_minor
+}
+
+/** f_type of the pseudo filesystems kernel objects live on (statfs(2)). */
+export const PIPEFS_MAGIC = 0x50495045;
+export const SOCKFS_MAGIC = 0x534f434b;
+export const ANON_INODE_FS_MAGIC = 0x09041934;
+export const ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_RELATIME = 0x1000;
+const ST_VALID = 0x20;
+
+/** struct statfs of a filesystem with no blocks (procfs, sysfs, pipefs ...): df leaves those out. */
+export function writeSyntheticStatfs(v: DataView, at: number, magic: number, flags: number): void {
+  for (let i = 0; i < 120; i += 4) v.setUint32(at + i, 0, true);
+  v.setBigInt64(at + 0, BigInt(magic), true); // f_type
+  v.setBigInt64(at + 8, 4096n, true); // f_bsize
+  v.setBigInt64(at + 64, 255n, true); // f_namelen
+  v.setBigInt64(at + 72, 4096n, true); // f_frsize
+  v.setBigInt64(at + 80, BigInt(flags | ST_VALID), true); // f_flags
+}
+
+/** The statfs(2) of an object the kernel emulates (a pipe, a socket, an anonymous inode). */
+export function objectStatfsMagic(f: OpenFile): number {
+  if (f instanceof PipeEnd) return PIPEFS_MAGIC;
+  if (f instanceof Socket) return SOCKFS_MAGIC;
+  return ANON_INODE_FS_MAGIC;
 }

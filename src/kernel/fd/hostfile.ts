@@ -26,6 +26,13 @@ export class HostFile extends OpenFile {
     return this.onMount;
   }
 
+  /** Inherited stdio that is a pipe or socket is named as Linux names it ("pipe:[1234]"). */
+  override describe(): string {
+    if (this.onMount) return this.guestPath;
+    const text = host.readlinkat(host.AT_FDCWD, `/proc/self/fd/${this.hostFd}`);
+    return typeof text === 'string' && !text.startsWith('/') ? text : this.guestPath;
+  }
+
   private readiness: HostReadiness | undefined;
   /** Regular files and directories are always ready; -1 until known. */
   private alwaysReady = -1;

@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { EINVAL, EISDIR, ENOTDIR } from '../errno.js';
 import { placeholder } from './hostfile.js';
+import type { Mount } from '../fs/mount.js';
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 export const DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
@@ -115,5 +116,22 @@ export class ProcDir extends OpenFile {
     if (used === 0 && this.index < names.length) return -EINVAL;
     const w = k.mem.writeFrom(t.tid, addr, out, 0, used);
     return w < 0 ? w : used;
+  }
+}
+
+/**
+ * The top directory of a filtered host view (/dev): getdents lists only the names the view
+ * shows and the links the kernel adds there, while fstat describes the host directory itself.
+ */
+export class ViewDir extends ProcDir {
+  constructor(
+    private readonly view: Mount,
+    flags: number,
+    guestPath: string,
+  ) {
+    super(() => view.topNames(), flags, guestPath, { dev: 0, mode: 0o040755, size: 0 }, (name) => view.typeAt(name) >> 12 /* S_IFMT to DT_* */);
+  }
+  override statFd(): number {
+    return this.view.rootFd;
   }
 }

@@ -11,6 +11,8 @@ export interface MountSpec {
   devices?: boolean;
   /** Only these top-level names are visible (the /dev view of a few host devices). */
   only?: string[];
+  /** Symbolic links the kernel shows at the top of this mount, name -> target (/dev/fd, /dev/stdin). */
+  links?: Record<string, string>;
   /** A filesystem the kernel generates (the host directory only anchors it). */
   generated?: 'proc' | 'sysfs' | 'cgroup2';
   /** The filesystem type /proc/mounts shows (default starryfs, a host-backed directory). */
@@ -35,10 +37,35 @@ export class Mount {
     readonly devices = false,
     readonly only: ReadonlySet<string> | undefined = undefined,
     readonly entry: string | undefined = undefined,
+    readonly links: ReadonlyMap<string, string> | undefined = undefined,
   ) {
     const fd = host_open(host);
     if (fd < 0) throw new Error(`starry-sandbox: cannot mount ${host} at ${guest}: ${errnoText(-fd)}`);
     this.rootFd = fd;
+  }
+
+  /** The target of a kernel-made link at rel (a top-level name), if there is one. */
+  linkAt(rel: string): string | undefined {
+    return this.links?.get(rel);
+  }
+
+  /** The names at the top of a filtered view (only + links) that exist. */
+  topNames(): string[] {
+    const names = [...(this.only ?? [])].filter((n) => !this.links?.has(n) && host.fstatat(this.rootFd, n, host.AT_SYMLINK_NOFOLLOW) === 0);
+    return [...names, ...(this.links?.keys() ?? [])];
+  }
+
+  /** The file type bits (S_IFMT) of a top-level name of the view. */
+  typeAt(name: string): number {
+    if (this.links?.has(name)) return host.S_IFLNK;
+    return host.fstatat(this.rootFd, name, host.AT_SYMLINK_NOFOLLOW) === 0 ? host.statMode() & host.S_IFMT : 0;
+  }
+
+  private devCache = -1;
+  /** st_dev of the host directory, for the inodes the kernel adds to it (its links). */
+  hostDev(): number {
+    if (this.devCache < 0) this.devCache = host.fstat(this.rootFd) === 0 ? host.statDev() : 0;
+    return this.devCache;
   }
 
   /** Whether rel (below the root) is visible through this mount. */
@@ -78,7 +105,8 @@ export class MountTable {
 
   add(spec: MountSpec, generated?: Record<string, GeneratedFs>): Mount {
     const guest = normalize(spec.guest);
-    const m = new Mount(guest, spec.host, spec.readOnly, spec.devices ?? false, spec.only ? new Set(spec.only) : undefined, spec.entry);
+    const links = spec.links ? new Map(Object.entries(spec.links)) : undefined;
+    const m = new Mount(guest, spec.host, spec.readOnly, spec.devices ?? false, spec.only ? new Set(spec.only) : undefined, spec.entry, links);
     if (spec.generated) m.generated = generated?.[spec.generated];
     m.type = spec.type ?? spec.generated ?? 'starryfs';
     this.mounts = this.mounts.filter((x) => x.guest !== guest);

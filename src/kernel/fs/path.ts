@@ -7,7 +7,16 @@ import type { Mount } from './mount.js';
 import { EBADF, ELOOP, ENOENT, ENOTDIR, EXDEV } from '../errno.js';
 import * as host from '../../host/sys.js';
 import { currentPath } from './where.js';
-import { NodeKind, type ProcNode } from './procfs.js';
+import { NodeKind, link, type ProcNode } from './procfs.js';
+import type { OpenFile } from '../fd/openfile.js';
+import { describe } from '../abi/stat.js';
+
+/** st_mode of an open file: the host's for a host descriptor, else the kernel's description. */
+function fileMode(f: OpenFile): number {
+  const fd = f.statFd();
+  if (fd >= 0 && host.fstat(fd) === 0) return host.statMode();
+  return describe(f).mode;
+}
 
 export const AT_FDCWD = -100;
 const MAXSYMLINKS = 40;
@@ -21,8 +30,10 @@ export class Resolved {
     readonly rel: string,
     /** st_mode from lstat (or stat when the last link was followed); 0 when missing. */
     readonly mode: number,
-    /** The procfs node, for paths under /proc. */
+    /** The generated node: paths under /proc, /sys, and the links the kernel adds to a view. */
     readonly node?: ProcNode,
+    /** A /proc/PID/fd/N link followed to a file no path names (a pipe, inherited stdio). */
+    readonly file?: OpenFile,
   ) {}
   get exists(): boolean {
     return this.mode !== 0;
@@ -92,7 +103,8 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
   let cur: string[] = absolute && !(resolve & RESOLVE_IN_ROOT) ? [] : base.slice();
   let follow = opts.follow;
   let mustDir = false;
-  if (path.length > 1 && path.charCodeAt(path.length - 1) === 47) {
+  // "dir/" and "dir/." name the directory a link in "dir" leads to (path_resolution(7))
+  if ((path.length > 1 && path.charCodeAt(path.length - 1) === 47) || path === '.' || path.endsWith('/.')) {
     mustDir = true;
     follow = true;
   }
@@ -130,6 +142,11 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
           // a magic link jumps straight to the file it names
           if (resolve & RESOLVE_NO_MAGICLINKS) return -ELOOP;
           if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) return -EXDEV;
+          if (jump === undefined && node.file) {
+            // the walk ends at the open file itself (/dev/stdin when it is a pipe)
+            if (!last || (mustDir && !node.file.isDirectory)) return -ENOTDIR;
+            return new Resolved(guest, m, m.rel(guest), fileMode(node.file), undefined, node.file);
+          }
           if (jump === undefined) return -ENOENT;
           const restPath = [...todo].reverse().join('/');
           return walkFrom(k, '/', jump + (restPath ? '/' + restPath : '') + (mustDir ? '/' : ''), { ...opts, resolve: 0 }, t);
@@ -141,7 +158,7 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
         mode = host.S_IFDIR;
         continue;
       }
-      mode = node.kind === NodeKind.Dir ? host.S_IFDIR | (node.mode ?? 0o555) : node.kind === NodeKind.File ? host.S_IFREG | (node.mode ?? 0o444) : host.S_IFLNK | 0o777;
+      mode = node.kind === NodeKind.Dir ? host.S_IFDIR | (node.mode ?? 0o555) : node.kind === NodeKind.File ? host.S_IFREG | (node.mode ?? 0o444) : host.S_IFLNK | (node.mode ?? 0o777);
       if (!last && node.kind !== NodeKind.Dir) return -ENOTDIR;
       if (last) {
         if (mustDir && node.kind !== NodeKind.Dir) return -ENOTDIR;
@@ -151,7 +168,9 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     }
     if (startMount && m !== startMount) return -EXDEV;
     const rel = m.rel(guest);
-    const r = m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;
+    const made = m.linkAt(rel); // a link the kernel adds to the view (/dev/stdin)
+    if (made !== undefined && last && !follow) return new Resolved(guest, m, rel, host.S_IFLNK | 0o777, link(() => made));
+    const r = made !== undefined ? 0 : m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;
     if (r < 0) {
       if (r === -ENOENT && k.mounts.leadsToMount(guest)) {
         mode = host.S_IFDIR | 0o755;
@@ -160,12 +179,12 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
       if (r === -ENOENT && last && opts.allowMissing) return new Resolved(guest, m, rel, 0);
       return r;
     }
-    mode = host.statMode();
+    mode = made !== undefined ? host.S_IFLNK | 0o777 : host.statMode();
     const type = mode & host.S_IFMT;
     if (type === host.S_IFLNK && (!last || follow)) {
       if (resolve & RESOLVE_NO_SYMLINKS) return -ELOOP;
       if (++links > MAXSYMLINKS) return -ELOOP;
-      const target = host.readlinkat(m.rootFd, rel);
+      const target = made ?? host.readlinkat(m.rootFd, rel);
       if (typeof target === 'number') return target;
       cur.pop();
       if (target.charCodeAt(0) === 47) {

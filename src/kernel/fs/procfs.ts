@@ -4,10 +4,13 @@
 // machine files programs read (cpuinfo, meminfo, uptime, loadavg, stat, version, filesystems,
 // mounts) and /proc/sys. Per-process text the kernel does not keep comes from the host's /proc of
 // the same (real) task, with the host's view of us taken out.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
-import { DT_DIR, DT_LNK, DT_REG } from '../fd/procfile.js';
+import { DT_DIR, DT_LNK, DT_REG, ProcDir, ProcFile } from '../fd/procfile.js';
+import { O_ACCMODE, O_PATH, O_RDONLY, O_WRONLY, type OpenFile } from '../fd/openfile.js';
+import * as host from '../../host/sys.js';
+import { NR } from '../abi/sysnames.js';
 import { EACCES, EINVAL } from '../errno.js';
 import { mounts, mountinfo } from './mountinfo.js';
 import { translateMaps } from './maps.js';
@@ -38,12 +41,16 @@ export interface ProcNode {
   jump?: () => string | undefined;
   /** Owner task, for /proc/PID/... inodes. */
   pid?: number;
+  /** For fd/N links to files no path names (pipes, sockets, inherited stdio): the open file. */
+  file?: OpenFile;
 }
 
 /** A filesystem the kernel generates: procfs, sysfs, cgroup2. */
 export interface GeneratedFs {
   /** st_dev of every inode (minor number of an anonymous device). */
   readonly dev: number;
+  /** statfs(2)'s f_type. */
+  readonly magic: number;
   /** st_size of regular files: 0 in procfs, 4096 (a page) in sysfs. */
   readonly fileSize: number;
   /** The node at rel (components below the mount point), as seen by task t. */
@@ -52,17 +59,21 @@ export interface GeneratedFs {
 
 export const PROC_DEV = 0x16;
 
+/** An fd/N link's permission bits say how the file is open: r-x for reading, -wx for writing. */
+function fdLinkMode(f: OpenFile): number {
+  if (f.flags & O_PATH) return 0;
+  // the host's own flags for a host descriptor (the inherited stdio's are not recorded)
+  const fl = f.native ? host.sys(NR.fcntl, f.hostFd, 3 /* F_GETFL */) : f.flags;
+  const acc = (fl < 0 ? f.flags : fl) & O_ACCMODE;
+  return (acc !== O_WRONLY ? 0o500 : 0) | (acc !== O_RDONLY ? 0o300 : 0);
+}
+
 const MACHINE_FILES = ['cpuinfo', 'meminfo', 'uptime', 'loadavg', 'stat', 'version', 'filesystems', 'cmdline'];
 const PID_ENTRIES = [
   'cgroup', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'io', 'limits', 'maps', 'mountinfo',
   'mounts', 'oom_score_adj', 'root', 'smaps', 'stat', 'statm', 'status', 'task',
 ];
 const PID_TYPES: Record<string, number> = { cwd: DT_LNK, exe: DT_LNK, root: DT_LNK, fd: DT_DIR, fdinfo: DT_DIR, task: DT_DIR };
-
-/** Whether the host still lists tid among pid's threads. */
-function hostTaskLives(pid: number, tid: number): boolean {
-  return existsSync(`/proc/${pid}/task/${tid}`);
-}
 
 export function hostText(path: string): Buffer {
   try {
@@ -78,7 +89,7 @@ export function dir(entries: () => string[], typeOf?: (name: string) => number, 
 export function file(content: () => Buffer | string, pid?: number, mode?: number): ProcNode {
   return { kind: NodeKind.File, content: () => { const c = content(); return typeof c === 'string' ? Buffer.from(c, 'latin1') : c; }, pid, mode };
 }
-function link(target: () => string, jump?: () => string | undefined, pid?: number): ProcNode {
+export function link(target: () => string, jump?: () => string | undefined, pid?: number): ProcNode {
   return { kind: NodeKind.Link, target, jump, pid };
 }
 
@@ -125,6 +136,7 @@ function cpuStat(text: string, n: number): string {
 
 export class ProcFs implements GeneratedFs {
   readonly dev = PROC_DEV;
+  readonly magic = 0x9fa0; // PROC_SUPER_MAGIC
   readonly fileSize = 0;
   private readonly sys: Tree;
   constructor(private readonly k: Kernel) {
@@ -160,6 +172,7 @@ export class ProcFs implements GeneratedFs {
       if (head === 'cmdline') return file(() => 'starry-sandbox\n');
       if (head === 'cpuinfo') return file(() => cpuinfo(hostText('/proc/cpuinfo').toString('latin1'), k.cpus));
       if (head === 'stat') return file(() => cpuStat(hostText('/proc/stat').toString('latin1'), k.cpus));
+      if (head === 'loadavg') return file(() => this.loadavg());
       return file(() => hostText(`/proc/${head}`));
     }
     return undefined;
@@ -177,11 +190,9 @@ export class ProcFs implements GeneratedFs {
     const [what, ...more] = rest;
     if (what === 'task') {
       if (thread) return undefined;
-      // a thread that exited is gone at once (pthread_join returns before its exit event
-      // reaches us): the host's task list says which of ours still live
-      if (more.length === 0) return dir(() => [...g.threads.keys()].filter((tid) => hostTaskLives(pid, tid)).sort((a, b) => a - b).map(String), () => DT_DIR, pid);
+      if (more.length === 0) return dir(() => [...g.threads.keys()].filter((t) => this.threadLives(pid, t)).sort((a, b) => a - b).map(String), () => DT_DIR, pid);
       const ttid = Number(more[0]);
-      if (!/^\d+$/.test(more[0]) || !g.threads.has(ttid)) return undefined;
+      if (!/^\d+$/.test(more[0]) || !g.threads.has(ttid) || !this.threadLives(pid, ttid)) return undefined;
       if (more.length === 1) return dir(() => PID_ENTRIES.filter((e) => e !== 'task'), (n) => PID_TYPES[n] ?? DT_REG, pid);
       return this.pidNode(pid, ttid, more.slice(1), true);
     }
@@ -193,7 +204,10 @@ export class ProcFs implements GeneratedFs {
       const f = files.get(fd);
       if (!f) return undefined;
       if (what === 'fdinfo') return file(() => fdinfo(k, files, fd, f), pid);
-      return link(() => f.describe() || f.guestPath, () => (f.statFd() >= 0 && f.guestPath.startsWith('/') ? f.guestPath : undefined), pid);
+      // a file of the view jumps to its path; any other (a pipe, the sandbox's stdio) is
+      // opened anew by the walk's caller, as proc_fd_link hands out the file itself
+      const onPath = (f.mount !== undefined || f instanceof ProcFile || f instanceof ProcDir) && f.guestPath.startsWith('/');
+      return { ...link(() => f.describe() || f.guestPath, () => (onPath ? f.guestPath : undefined), pid), file: onPath ? undefined : f, mode: fdLinkMode(f) };
     }
     if (more.length > 0) return undefined;
     switch (what) {
@@ -229,6 +243,36 @@ export class ProcFs implements GeneratedFs {
         return { ...file(() => `${g.oomScoreAdj}\n`, pid, 0o644), write: (_t, data) => this.setOomScoreAdj(pid, data) };
     }
     return undefined;
+  }
+
+  /**
+   * Whether a thread is still in its group as Linux lists it. On Linux an exited thread leaves
+   * task/ a moment after pthread_join can return (the tid futex is cleared first); a traced one
+   * stays a zombie until the tracer reaps it, and our record of it goes later still, which
+   * widened that window from rare to common under load (test/programs/proc_pid.c saw it).
+   */
+  private threadLives(pid: number, tid: number): boolean {
+    if (tid === pid) return true; // a leader that exited stays while its threads run
+    const stat = hostText(`/proc/${pid}/task/${tid}/stat`).toString('latin1');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== '' && state !== 'Z' && state !== 'X';
+  }
+
+  /**
+   * The host's load averages, with the entity counts of the sandbox's namespace: runnable and
+   * all tasks of the sandbox, and the pid allocated last in it (as a pid namespace shows them).
+   */
+  private loadavg(): string {
+    const fields = hostText('/proc/loadavg').toString('latin1').trim().split(' ');
+    if (fields.length < 5) return fields.join(' ') + '\n';
+    const tids = [...this.k.tasks.keys()];
+    let running = 0;
+    for (const tid of tids) {
+      const stat = hostText(`/proc/${tid}/stat`).toString('latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R') running++;
+    }
+    const last = this.k.lastPid || Math.max(0, ...tids);
+    return `${fields[0]} ${fields[1]} ${fields[2]} ${Math.max(running, 1)}/${tids.length} ${last}\n`;
   }
 
   private setOomScoreAdj(pid: number, data: Buffer): number {

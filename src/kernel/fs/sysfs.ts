@@ -19,6 +19,7 @@ function parts(rel: string): string[] {
 
 export class SysFs implements GeneratedFs {
   readonly dev = SYSFS_DEV;
+  readonly magic = 0x62656572; // SYSFS_MAGIC
   readonly fileSize = 4096; // sysfs attributes are a page
   private readonly tree: Tree;
   constructor(k: Kernel) {
@@ -38,6 +39,7 @@ export class SysFs implements GeneratedFs {
 
 export class CgroupFs implements GeneratedFs {
   readonly dev = CGROUP2_DEV;
+  readonly magic = 0x63677270; // CGROUP2_SUPER_MAGIC
   readonly fileSize = 0;
   private readonly tree: Tree;
   constructor(k: Kernel) {

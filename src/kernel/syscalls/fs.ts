@@ -13,15 +13,18 @@ import { inParent, openResolved, SAFE_RESOLVE } from '../fs/ops.js';
 import { HostFile, PathFile } from '../fd/hostfile.js';
 import {
   O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_CLOEXEC,
-  O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY, O_NONBLOCK,
+  O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY, O_NONBLOCK, O_RDWR, O_APPEND,
 } from '../fd/openfile.js';
+import { PipeEnd } from '../fd/pipe.js';
 import { openFifo } from '../fd/fifo.js';
 import { isPtmx, ptsAllowed, ptyMaster } from '../fd/pty.js';
 import { installLowest } from '../fd/install.js';
-import { ProcFile, ProcDir } from '../fd/procfile.js';
+import { ProcFile, ProcDir, ViewDir } from '../fd/procfile.js';
 import { NodeKind } from '../fs/procfs.js';
 import type { OpenFile } from '../fd/openfile.js';
 import { namespaceChanged } from '../fs/where.js';
+import type { Mount } from '../fs/mount.js';
+import { writeSyntheticStatfs, objectStatfsMagic, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_RELATIME } from '../abi/stat.js';
 
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_EACCESS = 0x200;
 const AT_EMPTY_PATH = 0x1000;
@@ -46,6 +49,7 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   const r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW), allowMissing: creat, resolve });
   if (typeof r === 'number') return r;
   const acc = flags & O_ACCMODE;
+  if (r.file) return reopen(k, c, r.file, flags);
   if (r.node) return openProc(k, c, r, flags);
   let hostFd: number;
   let isDir = false;
@@ -70,6 +74,8 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
       if (pts < 0) return pts;
       if (type === host.S_IFIFO) return openFifo(k, c, r, flags);
       if (type === host.S_IFSOCK) return -E.ENXIO;
+      // the top of a filtered view lists what the view shows, not the host directory
+      if (isDir && r.mount.only && r.rel === '.') return installLowest(k, c, new ViewDir(r.mount, (flags & O_NONBLOCK) | O_DIRECTORY | O_LARGEFILE, r.guest), 0, (flags & O_CLOEXEC) !== 0);
     }
     hostFd = openResolved(r, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY), 0);
   }
@@ -86,12 +92,44 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
 }
 
+/**
+ * Open a file reached through /proc/PID/fd/N that no path names, as Linux opens the inode of
+ * the link: a kernel pipe gets a new end, the sandbox's inherited stdio a new host description
+ * of the same object (through our own /proc/self/fd; for a regular file, with no wider access
+ * than the sandbox was given); anything else is ENXIO (sockets, too).
+ */
+function reopen(k: Kernel, c: Call, f: OpenFile, flags: number): number {
+  if (flags & O_CREAT && flags & O_EXCL) return -E.EEXIST;
+  if (flags & O_DIRECTORY && !f.isDirectory) return -E.ENOTDIR;
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  if (flags & O_PATH) return -E.ENXIO;
+  const acc = flags & O_ACCMODE;
+  if (f instanceof PipeEnd) {
+    const end = new PipeEnd(f.pipe, acc === O_RDWR ? O_RDWR : acc === O_WRONLY ? O_WRONLY : O_RDONLY, flags & (O_NONBLOCK | O_APPEND));
+    return installLowest(k, c, end, 0, cloexec);
+  }
+  if (f instanceof HostFile && !f.mount) {
+    // a host file gets no wider access than the sandbox was handed (a stdout redirected to a
+    // file stays unreadable); a pipe or terminal opens as on Linux
+    const given = host.sys(NR.fcntl, f.hostFd, 3 /* F_GETFL */);
+    if (given < 0) return given;
+    if (host.fstat(f.hostFd) === 0 && (host.statMode() & host.S_IFMT) === host.S_IFREG) {
+      const mayRead = (given & O_ACCMODE) !== O_WRONLY, mayWrite = (given & O_ACCMODE) !== O_RDONLY;
+      if ((acc !== O_WRONLY && !mayRead) || (acc !== O_RDONLY && !mayWrite)) return -E.EACCES;
+    }
+    const fd = host.openat2(host.AT_FDCWD, `/proc/self/fd/${f.hostFd}`, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC)) | O_CLOEXEC, 0, 0);
+    if (fd < 0) return fd;
+    return installLowest(k, c, new HostFile(fd, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, undefined, f.guestPath), 0, cloexec);
+  }
+  return -E.ENXIO;
+}
+
 /** An open file for a procfs or sysfs node (links only with O_PATH|O_NOFOLLOW). */
 export function procFile(r: Resolved, flags: number): OpenFile | number {
   const node = r.node!;
-  const dev = r.mount.generated!.dev;
+  const dev = r.mount.generated?.dev ?? r.mount.hostDev(); // a link the kernel adds to a host view lives there
   if (node.kind === NodeKind.Dir) return new ProcDir(node.entries!, flags, r.guest, { dev, mode: host.S_IFDIR | (node.mode ?? 0o555), size: 0 }, node.typeOf);
-  if (node.kind === NodeKind.Link) return flags & O_PATH ? new ProcFile(Buffer.alloc(0), flags, r.guest, { dev, mode: host.S_IFLNK | 0o777, size: 0 }) : -E.ELOOP;
+  if (node.kind === NodeKind.Link) return flags & O_PATH ? new ProcFile(Buffer.alloc(0), flags, r.guest, { dev, mode: host.S_IFLNK | (node.mode ?? 0o777), size: 0 }) : -E.ELOOP;
   if (flags & O_DIRECTORY) return -E.ENOTDIR;
   const stat = { dev, mode: host.S_IFREG | (node.mode ?? 0o444), size: r.mount.generated!.fileSize };
   return new ProcFile(node.content!(), flags, r.guest, stat, flags & O_PATH ? undefined : node.write);
@@ -393,16 +431,44 @@ function nativeFd(otherwise: number) {
   };
 }
 
+/** statfs of a filesystem the kernel generates: no blocks, mounted ro,nosuid,nodev,noexec. */
+function generatedStatfs(k: Kernel, c: Call, m: Mount, buf: number): number {
+  const flags = (m.readOnly ? ST_RDONLY : 0) | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME;
+  writeSyntheticStatfs(host.scratchView, host.STRUCT, m.generated!.magic, flags);
+  const w = k.mem.writeFrom(c.tid, buf, host.scratch, host.STRUCT, 120);
+  return w < 0 ? w : 0;
+}
+
 function statfs(k: Kernel, c: Call): number {
   const p = path(k, c, 0);
   if (typeof p === 'number') return p;
   const r = walk(k, c.task, AT_FDCWD, p, { follow: true });
   if (typeof r === 'number') return r;
+  if (r.mount.generated) return generatedStatfs(k, c, r.mount, c.ptr(1));
   const fd = openResolved(r, O_PATH);
   if (fd < 0) return fd;
   const res = host.sys(NR.fstatfs, fd, host.addr(host.STRUCT));
   host.close(fd);
   if (res < 0) return res;
+  const w = k.mem.writeFrom(c.tid, c.ptr(1), host.scratch, host.STRUCT, 120);
+  return w < 0 ? w : 0;
+}
+
+function fstatfs(k: Kernel, c: Call): number {
+  const f = c.task.files.get(c.fd(0));
+  if (!f) return -E.EBADF;
+  if (f.native) return CONTINUE;
+  if (f instanceof PathFile) {
+    const res = host.sys(NR.fstatfs, f.statFd(), host.addr(host.STRUCT));
+    if (res < 0) return res;
+    const w = k.mem.writeFrom(c.tid, c.ptr(1), host.scratch, host.STRUCT, 120);
+    return w < 0 ? w : 0;
+  }
+  if ((f instanceof ProcFile || f instanceof ProcDir) && f.guestPath.startsWith('/')) {
+    const m = k.mounts.lookup(f.guestPath);
+    if (m.generated) return generatedStatfs(k, c, m, c.ptr(1));
+  }
+  writeSyntheticStatfs(host.scratchView, host.STRUCT, objectStatfsMagic(f), 0);
   const w = k.mem.writeFrom(c.tid, c.ptr(1), host.scratch, host.STRUCT, 120);
   return w < 0 ? w : 0;
 }
@@ -463,7 +529,7 @@ export const fsFamily: Family = {
   flock: nativeFd(0),
   getdents64: getdents64,
   getdents: nativeFd(-E.ENOTDIR),
-  fstatfs: nativeFd(-E.EINVAL),
+  fstatfs,
   statfs,
   umask,
   sync: () => 0,

@@ -31,6 +31,8 @@ function clone(k: Kernel, c: Call): number {
   return CONTINUE;
 }
 
+const IOPRIO_WHO_PROCESS = 1;
+
 /** pid is 0 (the caller) or a process of the sandbox. */
 function ownOrSandbox(k: Kernel, c: Call, pid: number): boolean {
   return pid === 0 || k.isSandboxPid(pid) || k.tasks.has(pid);
@@ -279,6 +281,10 @@ export const processFamily: Family = {
   sched_rr_get_interval: pidArg(0),
   getpriority: (k, c) => (c.int(0) !== 0 || c.int(1) === 0 ? pidArg(1)(k, c) : CONTINUE),
   setpriority: (k, c) => (c.int(0) !== 0 || c.int(1) === 0 ? pidArg(1)(k, c) : CONTINUE),
+  // ioprio(7): a sandbox process's own I/O priority; a whole process group or user may hold
+  // processes outside the sandbox, so those are only read, and only the caller's own
+  ioprio_get: (k, c) => (c.int(0) === IOPRIO_WHO_PROCESS ? pidArg(1)(k, c) : c.int(1) === 0 ? CONTINUE : -E.ESRCH),
+  ioprio_set: (k, c) => (c.int(0) === IOPRIO_WHO_PROCESS ? pidArg(1)(k, c) : -E.EPERM),
   get_robust_list: pidArg(0),
   capget: () => CONTINUE,
   capset: () => CONTINUE,

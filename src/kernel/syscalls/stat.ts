@@ -35,6 +35,7 @@ function target(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: numb
   }
   const r = walk(k, t, dirfd, p === '' ? '.' : p, { follow: !(flags & AT_SYMLINK_NOFOLLOW) });
   if (typeof r === 'number') return r;
+  if (r.file) return { file: r.file };
   if (r.node) {
     const f = procFile(r, r.node.kind === NodeKind.Link ? O_PATH : 0);
     return typeof f === 'number' ? f : { file: f };

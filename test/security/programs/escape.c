@@ -86,6 +86,9 @@ int main(int argc, char **argv)
 	struct iovec l = { b, sizeof b }, r = { (void *)0x400000, sizeof b };
 	result("process_vm_readv of host pid", syscall(SYS_process_vm_readv, hostpid, &l, 1, &r, 1, 0));
 	result("pidfd_open of host pid", syscall(SYS_pidfd_open, hostpid, 0));
+	result("ioprio_set of host pid", syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, hostpid, (2 << 13) | 7));
+	result("ioprio_set of the process group", syscall(SYS_ioprio_set, 2 /* IOPRIO_WHO_PGRP */, 0, (2 << 13) | 7));
+	result("ioprio_set of the user", syscall(SYS_ioprio_set, 3 /* IOPRIO_WHO_USER */, 0, (2 << 13) | 7));
 
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
