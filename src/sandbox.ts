@@ -35,8 +35,8 @@ export interface SandboxConfig {
   hostname?: string;
   /** CPUs the guest sees (default: the host's). */
   cpus?: number;
-  /** Told the first guest's pid once it exists (for passing on signals). */
-  onStart?: (pid: number) => void;
+  /** Told the first guest's pid once it exists, and how to end every guest process (for signals). */
+  onStart?: (pid: number, killAll: () => number) => void;
   /** A named sandbox: init runs as the first guest and starts commands on request. */
   named?: NamedHooks;
 }
@@ -162,7 +162,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
     // Requests are taken once init exists (so that stopping the sandbox finds it to kill).
     const { ready } = cfg.named;
     const onStart = cfg.onStart;
-    cfg = { ...cfg, onStart: (pid) => (onStart?.(pid), ready(handle)) };
+    cfg = { ...cfg, onStart: (pid, killAll) => (onStart?.(pid, killAll), ready(handle)) };
     [program, argv, envp] = [INIT_GUEST_PATH, ['starry-init'], []];
   } else {
     program = findProgram(kernel, cfg.program, cfg.env, cwd);
@@ -174,7 +174,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   const result = await run(
     kernel,
     { path: program, argv, envp, cwd: cwdMount.hostPath(cwd), traceAll: !!(cfg.strace || cfg.traceJson) },
-    cfg.onStart,
+    (pid) => cfg.onStart?.(pid, () => kernel.killAll()),
     (msg) => {
       errors.push(msg);
       cfg.log.error({ msg }, 'tracer error');

@@ -33,6 +33,9 @@ options:
                         fork and clone beyond it fail with EAGAIN
   --cpus N              the number of CPUs the guest sees in /sys, /proc and
                         sched_getaffinity (default: the host's)
+  --stop-timeout N      after passing SIGTERM, SIGHUP or SIGQUIT on to the guest, end every
+                        guest process if it is still running N seconds later (default 10;
+                        a second such signal, or a second Ctrl-C within 3 s, ends them at once)
   --strace[=FILE]       print every syscall in strace's format to stderr or FILE
   --trace-json FILE     write every syscall as a JSON line (tid, syscall, decoded args,
                         result, errno) to FILE, for harnesses that consume a guest's calls
@@ -61,6 +64,7 @@ export interface CliOptions {
   traceJson?: string;
   profile?: string;
   pidsMax?: number;
+  stopTimeout?: number;
   logLevel: string;
   logFile?: string;
   help: boolean;
@@ -137,6 +141,12 @@ export function parseArgs(argv: string[]): CliOptions {
         const v = value(name, inline);
         if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--pids-max needs a positive number, got "${v}"`);
         o.pidsMax = Number(v);
+        break;
+      }
+      case '--stop-timeout': {
+        const v = value(name, inline);
+        if (!/^[0-9]{1,6}$/.test(v)) throw new UsageError(`--stop-timeout needs a number of seconds, got "${v}"`);
+        o.stopTimeout = Number(v);
         break;
       }
       case '--log-level': {

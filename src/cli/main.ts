@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { isatty } from 'node:tty';
 import pino from 'pino';
+import { SignalForwarder, DEFAULT_STOP_TIMEOUT_S } from './signals.js';
 import { parseArgs, parseVolume, parsePublish, UsageError, USAGE, type CliOptions } from './args.js';
 import { runSandbox, SandboxError } from '../sandbox.js';
 import type { Logger } from '../kernel/kernel.js';
@@ -132,20 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     traceJson = (line) => say(fd, line);
   }
   const log = makeLogger(o);
-  // Ctrl-C at a terminal reaches the guest directly (it shares our process group); we stay
-  // alive to report its status. Signals sent to us alone are passed on to the guest.
-  const interactive = isatty(0);
-  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
-  const forward = (sig: NodeJS.Signals) => {
-    if (!guestPid) process.exit(128 + numbers[sig]); // nothing started yet: just go
-    if (sig === 'SIGINT' && interactive) return;
-    try {
-      process.kill(guestPid, sig);
-    } catch {
-      /* gone */
-    }
-  };
-  let guestPid = 0;
+  const signals = new SignalForwarder(isatty(0), o.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S, (text) => say(2, text), (status) => process.exit(status));
   try {
     const cfg = {
       program: o.program!,
@@ -165,13 +153,10 @@ export async function main(argv: string[]): Promise<number> {
     };
     // The kernel process of a named sandbox: fd 3 tells the starting client when it is ready.
     if (o.serveNamed) return await serveNamed(o.name!, cfg, [o.program!, ...o.args], 3);
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(s, forward);
-    return await runSandbox({
-      ...cfg,
-      onStart: (pid: number) => {
-        guestPid = pid;
-      },
-    });
+    signals.install();
+    const status = await runSandbox({ ...cfg, onStart: (pid, killAll) => signals.started({ pid, killAll }) });
+    signals.finished();
+    return status;
   } catch (e) {
     return failed(e);
   }

@@ -77,6 +77,7 @@ export function run(kernel: Kernel, params: LaunchParams, onStart: ((pid: number
             kernel.signalled(e.tid, e.a, e.regs);
             break;
           case EventKind.GroupStop:
+            kernel.groupStop(e.tid);
             break;
           case EventKind.Seccomp:
             kernel.traceStop(e.tid, e.regs ?? []);

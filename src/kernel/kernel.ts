@@ -220,6 +220,7 @@ export class Kernel {
   signalled(tid: number, _sig: number, regs?: number[]): void {
     const t = this.tasks.get(tid);
     if (!t) return;
+    t.groupStopped = false;
     if (t.parked) this.cancelParked(t);
     // regs: [orig_rax, rax] of the interrupted syscall. When rax is -ERESTART* and it is the
     // kind of call we answered last, either the host dropped our answer (a signal between our
@@ -264,8 +265,15 @@ export class Kernel {
     }
   }
 
+  /** The thread entered a group stop (the host holds it there until SIGCONT or SIGKILL). */
+  groupStop(tid: number): void {
+    const t = this.tasks.get(tid);
+    if (t) t.groupStopped = true;
+  }
+
   traceStop(tid: number, regs: number[]): void {
     const t = this.tasks.get(tid);
+    if (t) t.groupStopped = false;
     execveStop(this, t, tid, regs);
   }
 
@@ -545,8 +553,10 @@ export class Kernel {
   }
 
   /** The sandbox is ending: every guest process is killed. */
-  killAll(): void {
+  /** SIGKILL every guest thread group; returns how many there were. */
+  killAll(): number {
     for (const g of this.groups.values()) this.machine.signal(0, g.tgid, 9);
+    return this.groups.size;
   }
 
   isSandboxPid(pid: number): boolean {

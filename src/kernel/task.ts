@@ -95,6 +95,8 @@ export interface Commit {
 export class Task {
   /** The syscall this task is parked in, answered later by a wait queue or timer. */
   parked: Waiter | undefined;
+  /** In a group stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) until a signal or call shows it runs. */
+  groupStopped = false;
   /**
    * What the last answered syscall committed, and how to take it back: a signal that reaches
    * the thread between our answer and its wake-up makes the host drop the answer (see

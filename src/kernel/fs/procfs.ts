@@ -325,9 +325,19 @@ export class ProcFs implements GeneratedFs {
   private status(pid: number, tid: number): string {
     const text = hostText(`/proc/${pid}/task/${tid}/status`).toString('latin1');
     return text
+      .replace(/^State:\tt \(tracing stop\)$/m, `State:\t${this.groupStopped(tid) ? 'T (stopped)' : 'R (running)'}`)
       .replace(/^Name:.*$/m, `Name:\t${this.comm(pid, tid)}`)
       .replace(/^PPid:\s*\d+$/m, `PPid:\t${this.ppid(pid)}`)
       .replace(/^TracerPid:\s*\d+$/m, 'TracerPid:\t0');
+  }
+
+  /**
+   * The host shows our tracing stops as 't'; the guest has no tracer (ptrace is refused), so a
+   * thread the sandbox holds is either in a group stop, 'T' as on Linux, or being served by
+   * the kernel, which Linux would show as running.
+   */
+  private groupStopped(tid: number): boolean {
+    return this.k.tasks.get(tid)?.groupStopped ?? false;
   }
 
   private stat(pid: number, tid: number): string {
@@ -336,6 +346,7 @@ export class ProcFs implements GeneratedFs {
     const close = text.lastIndexOf(')');
     if (close < 0) return text;
     const fields = text.slice(close + 2).split(' ');
+    if (fields[0] === 't') fields[0] = this.groupStopped(tid) ? 'T' : 'R';
     fields[1] = String(this.ppid(pid));
     return `${tid} (${this.comm(pid, tid)}) ` + fields.join(' ');
   }
