@@ -8,7 +8,7 @@ import { FdTable } from './fd/fdtable.js';
 import { HostFile, PathFile } from './fd/hostfile.js';
 import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
 import { walkFrom } from './fs/path.js';
-import { ProcFs } from './fs/procfs.js';
+import { ProcFs, hostText } from './fs/procfs.js';
 import { SysFs, CgroupFs } from './fs/sysfs.js';
 import { openResolved } from './fs/ops.js';
 import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE, type Commit } from './task.js';
@@ -497,6 +497,22 @@ export class Kernel {
   }
 
   /** A signal is on its way to g (a kill the kernel let through): watch it closely for a while. */
+  /**
+   * Send sig to every sandbox process in process group pgrp, never to a host process that
+   * shares it (the first guest shares starry-sandbox's group); how many it reached. Signal 0
+   * only counts them.
+   */
+  signalProcessGroup(pgrp: number, sig: number, skip?: (g: ThreadGroup) => boolean): number {
+    let n = 0;
+    for (const g of this.groups.values()) {
+      if (skip?.(g) || (pgrp !== -1 && host.sys(NR.getpgid, g.tgid) !== pgrp)) continue;
+      if (sig !== 0 && this.machine.signal(0, g.tgid, sig) < 0) continue;
+      if (sig !== 0) this.expectSignal(g);
+      n++;
+    }
+    return n;
+  }
+
   expectSignal(g: ThreadGroup): void {
     g.expectSignalUntil = nowMs() + 200;
   }
@@ -559,8 +575,18 @@ export class Kernel {
     return this.groups.size;
   }
 
+  /**
+   * A live process of the sandbox, or one that has exited and is not yet reaped: a zombie is
+   * still a process (kill answers 0, pidfd_open works) until its parent waits for it. The host
+   * cannot reuse a zombie's pid, so a zombie whose parent is ours is ours.
+   */
   isSandboxPid(pid: number): boolean {
-    return this.groups.has(pid);
+    if (this.groups.has(pid)) return true;
+    if (!(pid > 0)) return false;
+    const stat = hostText(`/proc/${pid}/stat`).toString('latin1');
+    const close = stat.lastIndexOf(')');
+    if (close < 0 || stat.charAt(close + 2) !== 'Z') return false;
+    return this.groups.has(Number(stat.slice(close + 4).split(' ', 1)[0]));
   }
 }
 

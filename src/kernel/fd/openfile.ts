@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { EINVAL, ESPIPE, ENOTTY } from '../errno.js';
 import { WaitQueue } from '../wait.js';
+import type { AsyncNotify, FileOwner } from './fasync.js';
 import type { Mount } from '../fs/mount.js';
 
 export const O_ACCMODE = 3;
@@ -53,6 +54,11 @@ export abstract class OpenFile {
   /** Opened on a directory (a valid dirfd for *at calls). */
   isDirectory = false;
   readonly waitQueue = new WaitQueue();
+  /** F_SETOWN: who signal-driven I/O tells; F_SETSIG: with which signal (0: SIGIO). */
+  fown: FileOwner | undefined;
+  fownSig = 0;
+  /** Listening for O_ASYNC (the kernel's own files only). */
+  asyncNotify: AsyncNotify | undefined;
 
   constructor(flags: number) {
     this.flags = flags;

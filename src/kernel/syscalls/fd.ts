@@ -3,8 +3,11 @@ import type { Family } from './types.js';
 import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
 import { CONTINUE, ANSWERED } from '../call.js';
-import { EBADF, EBUSY, EINVAL, ENOTTY, EPERM } from '../errno.js';
-import { O_CLOEXEC, O_NONBLOCK } from '../fd/openfile.js';
+import { EBADF, EBUSY, EFAULT, EINVAL, ENOTTY, EPERM, ESRCH } from '../errno.js';
+import * as host from '../../host/sys.js';
+import { NR } from '../abi/sysnames.js';
+import { O_ASYNC, O_CLOEXEC, O_NONBLOCK, type OpenFile } from '../fd/openfile.js';
+import { AsyncNotify, F_OWNER_PGRP, F_OWNER_PID, F_OWNER_TID, type FileOwner } from '../fd/fasync.js';
 import { installAt, installLowest } from '../fd/install.js';
 import { PipeEnd, PIPE_BUF } from '../fd/pipe.js';
 import { PtyMaster, ptyPeer, TIOCGPTPEER } from '../fd/pty.js';
@@ -13,6 +16,7 @@ const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
 const F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_SETOWN = 8, F_GETOWN = 9;
 const F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
 const F_SETLEASE = 1024, F_GETLEASE = 1025, F_DUPFD_CLOEXEC = 1030;
+const F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16;
 const F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
 const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
 
@@ -93,6 +97,7 @@ function fcntl(k: Kernel, c: Call): number {
       return f.native ? CONTINUE : f.flags;
     case F_SETFL:
       f.setFlags(c.int(2));
+      syncAsync(k, f);
       return f.native ? CONTINUE : 0;
     case F_GETLK:
     case F_SETLK:
@@ -119,9 +124,37 @@ function fcntl(k: Kernel, c: Call): number {
       return size;
     }
     case F_GETOWN:
-      return f.native ? CONTINUE : 0;
-    case F_SETOWN:
-      return f.native ? CONTINUE : 0;
+      if (f.native) return CONTINUE;
+      return f.fown ? (f.fown.type === F_OWNER_PGRP ? -f.fown.id : f.fown.id) : 0;
+    case F_SETOWN: {
+      const who = c.int(2);
+      if (who === -0x80000000) return -EINVAL;
+      return setOwner(k, f, who ? { type: who < 0 ? F_OWNER_PGRP : F_OWNER_PID, id: Math.abs(who) } : undefined);
+    }
+    case F_SETOWN_EX: {
+      const r = k.mem.read(c.tid, c.ptr(2), 8);
+      if (r < 0) return r;
+      const type = k.mem.view.getInt32(0, true);
+      const id = k.mem.view.getInt32(4, true);
+      if (type < F_OWNER_TID || type > F_OWNER_PGRP) return -EINVAL;
+      if (id < 0) return -EINVAL;
+      return setOwner(k, f, id ? { type, id } : undefined);
+    }
+    case F_GETOWN_EX: {
+      if (f.native) return CONTINUE;
+      k.mem.view.setInt32(0, f.fown?.type ?? F_OWNER_PID, true);
+      k.mem.view.setInt32(4, f.fown?.id ?? 0, true);
+      return k.mem.write(c.tid, c.ptr(2), 8) < 0 ? -EFAULT : 0;
+    }
+    case F_SETSIG: {
+      const sig = c.int(2);
+      if (sig < 0 || sig > 64) return -EINVAL;
+      if (f.native) return CONTINUE;
+      f.fownSig = sig;
+      return 0;
+    }
+    case F_GETSIG:
+      return f.native ? CONTINUE : f.fownSig;
     default:
       return -EINVAL;
   }
@@ -168,11 +201,49 @@ function ioctl(k: Kernel, c: Call): number {
     case FIONREAD:
       if (f instanceof PipeEnd) return k.mem.putI32(c.tid, c.ptr(2), f.pipe.size);
       break;
+    case FIOASYNC: {
+      if (f.native) break;
+      const v = k.mem.u32(c.tid, c.ptr(2));
+      if (v < 0) return v;
+      f.flags = v ? f.flags | O_ASYNC : f.flags & ~O_ASYNC;
+      syncAsync(k, f);
+      return 0;
+    }
   }
   if (FORBIDDEN_IOCTLS.has(req)) return -EPERM;
   if (req === TIOCGPTPEER) return f instanceof PtyMaster ? ptyPeer(k, c, f, c.int(2)) : -ENOTTY;
   if (f.native) return NATIVE_IOCTLS.has(req) ? CONTINUE : -ENOTTY;
   return f.ioctl(k, t, req, c.ptr(2));
+}
+
+/**
+ * F_SETOWN and F_SETOWN_EX: only sandbox tasks, processes and process groups can be told
+ * (ESRCH for others, as for a pid that does not exist). The host sends a host file's signals
+ * itself, so it may not be told to signal a group starry-sandbox is in.
+ */
+function setOwner(k: Kernel, f: OpenFile, owner: FileOwner | undefined): number {
+  if (owner) {
+    const exists =
+      owner.type === F_OWNER_PGRP ? k.signalProcessGroup(owner.id, 0) > 0 : owner.type === F_OWNER_TID ? k.tasks.has(owner.id) : k.groups.has(owner.id);
+    if (!exists) return -ESRCH;
+    if (f.native && owner.type === F_OWNER_PGRP && owner.id === host.sys(NR.getpgid, 0)) return -EPERM;
+  }
+  if (f.native) return CONTINUE;
+  f.fown = owner;
+  return 0;
+}
+
+/** O_ASYNC set or cleared on the kernel's own file: start or stop listening for its events. */
+function syncAsync(k: Kernel, f: OpenFile): void {
+  const on = (f.flags & O_ASYNC) !== 0 && !f.native;
+  if (on && !f.asyncNotify) {
+    f.asyncNotify = new AsyncNotify(k, f);
+    (f.holders ??= new Set()).add(f.asyncNotify);
+  } else if (!on && f.asyncNotify) {
+    f.asyncNotify.detach();
+    f.holders?.delete(f.asyncNotify);
+    f.asyncNotify = undefined;
+  }
 }
 
 export const fdFamily: Family = { close, close_range: closeRange, dup, dup2, dup3, fcntl, ioctl };

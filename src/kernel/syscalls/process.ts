@@ -8,7 +8,7 @@ import { CONTINUE } from '../call.js';
 import * as E from '../errno.js';
 import * as host from '../../host/sys.js';
 import { NR } from '../abi/sysnames.js';
-import { RLIMIT_NOFILE } from '../task.js';
+import { RLIMIT_NOFILE, type ThreadGroup } from '../task.js';
 import { PidFd } from '../fd/pidfd.js';
 import { installLowest } from '../fd/install.js';
 
@@ -53,20 +53,10 @@ function kill(k: Kernel, c: Call): number {
   if (!validSignal(sig)) return -E.EINVAL;
   if (pid > 0) return expecting(k, pid) ? CONTINUE : -E.ESRCH;
   // 0, -1 and -pgrp would reach host processes that share our process group: send to the
-  // sandbox's members one by one.
-  const callerPgrp = host.sys(NR.getpgid, c.task.tgid);
-  const want = pid === 0 ? callerPgrp : pid === -1 ? -1 : -pid;
-  let sent = 0;
-  let err = 0;
-  for (const g of k.groups.values()) {
-    if (pid === -1 && (g === k.init || g.tgid === c.task.tgid)) continue;
-    if (want !== -1 && host.sys(NR.getpgid, g.tgid) !== want) continue;
-    const r = sig === 0 ? 0 : k.machine.signal(0, g.tgid, sig);
-    if (r >= 0) sent++;
-    if (r >= 0 && sig !== 0) k.expectSignal(g);
-    else err = r;
-  }
-  return sent > 0 ? 0 : err || -E.ESRCH;
+  // sandbox's members one by one (-1: all but init and the caller).
+  const want = pid === 0 ? host.sys(NR.getpgid, c.task.tgid) : pid === -1 ? -1 : -pid;
+  const skip = pid === -1 ? (g: ThreadGroup) => g === k.init || g.tgid === c.task.tgid : undefined;
+  return k.signalProcessGroup(want, sig, skip) > 0 ? 0 : -E.ESRCH;
 }
 
 function tgkill(k: Kernel, c: Call): number {
