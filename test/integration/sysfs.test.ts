@@ -46,3 +46,17 @@ test('--cpus takes a positive count', (t) => {
   t.is(r.status, 2);
   t.regex(r.stderr, /--cpus needs a count/);
 });
+
+test('cpuN/topology and cpuN/cache describe --cpus CPUs of one package, with masks that match their lists', (t) => {
+  // every CPU its own core; the package, die and a shared cache span all of them
+  const script = 'cd /sys/devices/system/cpu; for c in cpu*[0-9]; do echo "$c $(cat $c/topology/core_id) $(cat $c/topology/thread_siblings_list) $(cat $c/topology/thread_siblings) $(cat $c/topology/package_cpus_list) $(cat $c/topology/package_cpus) $(cat $c/topology/physical_package_id)"; done';
+  const r = sandbox(['--cpus', '6', '--', '/bin/sh', '-c', script]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, [0, 1, 2, 3, 4, 5].map((i) => `cpu${i} ${i} ${i} ${(1 << i).toString(16).padStart(2, '0')} 0-5 3f 0`).join('\n') + '\n');
+  const wide = sandbox(['--cpus', '40', '--', '/bin/sh', '-c', 'cat /sys/devices/system/cpu/cpu33/topology/thread_siblings /sys/devices/system/cpu/cpu0/topology/core_siblings']);
+  t.is(wide.stdout, '02,00000000\nff,ffffffff\n'); // 32-bit words, the top one as wide as 40 CPUs need
+  const caches = sandbox(['--cpus', '2', '--', '/bin/sh', '-c', 'cd /sys/devices/system/cpu/cpu1/cache; for i in index*; do echo "$(cat $i/level) $(cat $i/shared_cpu_list)"; done']);
+  const levels = caches.stdout.trim().split('\n').map((l) => l.split(' '));
+  t.true(levels.length > 0, caches.stderr);
+  for (const [level, list] of levels) t.is(list, Number(level) >= 3 ? '0-1' : '1', caches.stdout);
+});

@@ -13,6 +13,58 @@ export function cpuList(n: number): string {
   return n === 1 ? '0\n' : `0-${n - 1}\n`;
 }
 
+/**
+ * Linux's cpumask format ("%*pb"): hex, the lowest CPU in the lowest bit, in 32-bit words
+ * separated by commas, as many digits as nr_cpu_ids needs (2 CPUs: "3"; 40 CPUs: "ff,ffffffff").
+ */
+export function cpuMask(cpus: number[], n: number): string {
+  const words: string[] = [];
+  for (let base = 0; base < n; base += 32) {
+    let w = 0;
+    for (const c of cpus) if (c >= base && c < base + 32) w |= 1 << (c - base);
+    const digits = Math.ceil(Math.min(32, n - base) / 4);
+    words.unshift((w >>> 0).toString(16).padStart(digits, '0'));
+  }
+  return words.join(',') + '\n';
+}
+
+/** "0-3", "2", or "" for no CPUs: a cpulist of consecutive CPUs. */
+function span(first: number, count: number): string {
+  return count === 1 ? `${first}\n` : `${first}-${first + count - 1}\n`;
+}
+
+/**
+ * cpuN/topology and cpuN/cache for a sandbox of n CPUs: one package, one core per CPU (no SMT
+ * siblings), per-core caches up to L2 and a shared L3, with the host's cache geometry.
+ */
+function cpuDir(i: number, n: number): Tree {
+  const one = (text: string) => file(() => text);
+  const own = [i];
+  const all = Array.from({ length: n }, (_, c) => c);
+  const topology: Tree = {
+    physical_package_id: one('0\n'), die_id: one('0\n'), core_id: one(`${i}\n`), cluster_id: one('65535\n'),
+    thread_siblings: one(cpuMask(own, n)), thread_siblings_list: one(span(i, 1)),
+    core_cpus: one(cpuMask(own, n)), core_cpus_list: one(span(i, 1)),
+    cluster_cpus: one(cpuMask(own, n)), cluster_cpus_list: one(span(i, 1)),
+    core_siblings: one(cpuMask(all, n)), core_siblings_list: one(span(0, n)),
+    die_cpus: one(cpuMask(all, n)), die_cpus_list: one(span(0, n)),
+    package_cpus: one(cpuMask(all, n)), package_cpus_list: one(span(0, n)),
+  };
+  const cache: Tree = {};
+  for (let x = 0; x < 8; x++) {
+    const host = (name: string) => hostText(`/sys/devices/system/cpu/cpu0/cache/index${x}/${name}`).toString('latin1');
+    const level = Number(host('level'));
+    if (!level) break;
+    const shared = level >= 3;
+    const index: Tree = { id: one(`${shared ? 0 : i}\n`), shared_cpu_map: one(cpuMask(shared ? all : own, n)), shared_cpu_list: one(shared ? span(0, n) : span(i, 1)) };
+    for (const name of ['level', 'type', 'size', 'coherency_line_size', 'ways_of_associativity', 'number_of_sets', 'physical_line_partition']) {
+      index[name] = file(() => host(name));
+    }
+    cache[`index${x}`] = index;
+  }
+  return { topology, cache };
+}
+
 function parts(rel: string): string[] {
   return rel === '.' ? [] : rel.split('/');
 }
@@ -29,7 +81,7 @@ export class SysFs implements GeneratedFs {
       possible: file(() => cpuList(k.cpus)),
       present: file(() => cpuList(k.cpus)),
     };
-    for (let i = 0; i < k.cpus; i++) cpu[`cpu${i}`] = {};
+    for (let i = 0; i < k.cpus; i++) cpu[`cpu${i}`] = cpuDir(i, k.cpus);
     this.tree = { devices: { system: { cpu } }, fs: { cgroup: {} } };
   }
   lookup(_t: Task | undefined, rel: string): ProcNode | undefined {
