@@ -52,9 +52,14 @@ static pid_t child_on_pipe(int *wfd, int code)
 	if (c == 0) {
 		char ch;
 		close(p[1]);
+		setpgid(0, 0);
 		while (read(p[0], &ch, 1) < 0 && errno == EINTR) {}
 		_exit(code);
 	}
+	/* its own process group, whose parent (us) is outside it: not orphaned, so SIGTSTP stops
+	 * it wherever the test runs (in an orphaned group the kernel discards SIGTSTP, SIGTTIN and
+	 * SIGTTOU: signal(7), kernel/signal.c is_current_pgrp_orphaned) */
+	setpgid(c, c);
 	close(p[0]);
 	*wfd = p[1];
 	return c;
