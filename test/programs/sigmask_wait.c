@@ -189,9 +189,9 @@ int main(void)
 		 * (0, not EINTR), then the handler runs once the caller's mask is back */
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		usr1_hits = usr2_hits = 0;
-		ch = send_later(SIGUSR2, 50);
+		ch = send_later(SIGUSR2, 100);
 		errno = 0;
-		r = wait_kind(k, 300, &usr2);
+		r = wait_kind(k, 400, &usr2);
 		e = errno;
 		reap(ch);
 		report(name, "blocked by the mask, arrives during", r, e);
