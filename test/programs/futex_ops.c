@@ -72,17 +72,37 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
-/* Start n waiters on uaddr (op and bitset as given) and give them time to block. */
-static void start_waiters(pthread_t *t, struct waitspec *ws, int n, uint32_t *uaddr, int op, uint32_t bitset)
+/* Start n waiters, spec(i, w) saying where and how waiter i waits; give them time to block. */
+static void start_waiters(pthread_t *t, struct waitspec *ws, int n, void (*spec)(int, struct waitspec *))
 {
 	atomic_store(&arrived, 0);
 	for (int i = 0; i < n; i++) {
-		ws[i] = (struct waitspec){ i, uaddr, op, bitset };
+		ws[i] = (struct waitspec){ i, &word_a, FUTEX_WAIT_PRIVATE, 0 };
+		spec(i, &ws[i]);
 		results[i] = 99;
 		pthread_create(&t[i], NULL, waiter, &ws[i]);
 	}
 	while (atomic_load(&arrived) < n) sleep_ms(5);
 	sleep_ms(150);
+}
+
+static void on_word_a(int i, struct waitspec *w)
+{
+	(void)i;
+	(void)w;
+}
+
+/* WAIT_BITSET: waiters 0..3 on bit 0, 4..7 on bit 1 */
+static void split_bitsets(int i, struct waitspec *w)
+{
+	w->op = FUTEX_WAIT_BITSET_PRIVATE;
+	w->bitset = i < 4 ? 1u : 2u;
+}
+
+/* waiters 0, 1 on word_a, 2, 3 on word_b */
+static void split_words(int i, struct waitspec *w)
+{
+	w->uaddr = i < 2 ? &word_a : &word_b;
 }
 
 static void join_waiters(const char *what, pthread_t *t, int n)
@@ -94,6 +114,21 @@ static void join_waiters(const char *what, pthread_t *t, int n)
 		else printf("  %s: waiter %d -> %s\n", what, i, errname((int)-results[i]));
 	}
 	printf("%-56s -> %d of %d returned 0\n", what, zero, n);
+}
+
+/* WAITERS waiters on word_a; op (REQUEUE or CMP_REQUEUE) wakes nr_wake and moves up to
+ * nr_requeue to word_b; then what is left on each word is woken. */
+static void requeue_round(pthread_t *t, struct waitspec *ws, const char *what, int op, int nr_wake, long nr_requeue)
+{
+	char label[80];
+	word_a = word_b = 0;
+	start_waiters(t, ws, WAITERS, on_word_a);
+	snprintf(label, sizeof label, "%s wake %d, requeue %ld", what, nr_wake, nr_requeue);
+	show(label, futex(&word_a, op, nr_wake, (void *)nr_requeue, &word_b, 0));
+	sleep_ms(50);
+	show("  WAKE on the first word", futex(&word_a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
+	show("  WAKE on the second word", futex(&word_b, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
+	join_waiters(what, t, WAITERS);
 }
 
 static void on_usr1(int s)
@@ -200,60 +235,30 @@ int main(void)
 
 	/* WAKE counts */
 	word_a = 0;
-	start_waiters(t, ws, WAITERS, &word_a, FUTEX_WAIT_PRIVATE, 0);
+	start_waiters(t, ws, WAITERS, on_word_a);
 	show("WAKE 3 of 8", futex(&word_a, FUTEX_WAKE_PRIVATE, 3, NULL, NULL, 0));
 	sleep_ms(50);
 	show("WAKE all (5 left)", futex(&word_a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
 	join_waiters("WAKE waiters", t, WAITERS);
 
-	/* WAKE_BITSET with real masks: waiters 0..3 on bit 0, 4..7 on bit 1 */
+	/* WAKE_BITSET with real masks */
 	word_a = 0;
-	atomic_store(&arrived, 0);
-	for (int i = 0; i < WAITERS; i++) {
-		ws[i] = (struct waitspec){ i, &word_a, FUTEX_WAIT_BITSET_PRIVATE, i < 4 ? 1u : 2u };
-		results[i] = 99;
-		pthread_create(&t[i], NULL, waiter, &ws[i]);
-	}
-	while (atomic_load(&arrived) < WAITERS) sleep_ms(5);
-	sleep_ms(150);
+	start_waiters(t, ws, WAITERS, split_bitsets);
 	show("WAKE_BITSET 0x4 (nobody)", futex(&word_a, FUTEX_WAKE_BITSET_PRIVATE, INT_MAX, NULL, NULL, 4));
 	show("WAKE_BITSET 0x2", futex(&word_a, FUTEX_WAKE_BITSET_PRIVATE, INT_MAX, NULL, NULL, 2));
 	show("plain WAKE (bitset 0x1 waiters left)", futex(&word_a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
 	join_waiters("WAKE_BITSET waiters", t, WAITERS);
 
-	/* CMP_REQUEUE: wake one, move the others to word_b */
+	/* CMP_REQUEUE (wake one, move the others: what a condvar broadcast did) and REQUEUE */
 	word_a = 0;
-	word_b = 0;
-	start_waiters(t, ws, WAITERS, &word_a, FUTEX_WAIT_PRIVATE, 0);
 	errno = 0;
 	show("CMP_REQUEUE, value differs", futex(&word_a, FUTEX_CMP_REQUEUE_PRIVATE, 1, (void *)(long)INT_MAX, &word_b, 7));
-	show("CMP_REQUEUE wake 1, requeue all", futex(&word_a, FUTEX_CMP_REQUEUE_PRIVATE, 1, (void *)(long)INT_MAX, &word_b, 0));
-	sleep_ms(50);
-	show("WAKE on the first word", futex(&word_a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
-	show("WAKE on the second word", futex(&word_b, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
-	join_waiters("CMP_REQUEUE waiters", t, WAITERS);
-
-	/* REQUEUE (no compare): wake 2, move 3, 3 stay */
-	word_a = 0;
-	word_b = 0;
-	start_waiters(t, ws, WAITERS, &word_a, FUTEX_WAIT_PRIVATE, 0);
-	show("REQUEUE wake 2, requeue 3", futex(&word_a, FUTEX_REQUEUE_PRIVATE, 2, (void *)3L, &word_b, 0));
-	sleep_ms(50);
-	show("WAKE on the second word", futex(&word_b, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
-	show("WAKE on the first word", futex(&word_a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0));
-	join_waiters("REQUEUE waiters", t, WAITERS);
+	requeue_round(t, ws, "CMP_REQUEUE", FUTEX_CMP_REQUEUE_PRIVATE, 1, INT_MAX);
+	requeue_round(t, ws, "REQUEUE", FUTEX_REQUEUE_PRIVATE, 2, 3);
 
 	/* WAKE_OP: word_b += 1 (old 0 == 0: also wake on word_b) */
-	word_a = 0;
-	word_b = 0;
-	atomic_store(&arrived, 0);
-	for (int i = 0; i < 4; i++) {
-		ws[i] = (struct waitspec){ i, i < 2 ? &word_a : &word_b, FUTEX_WAIT_PRIVATE, 0 };
-		results[i] = 99;
-		pthread_create(&t[i], NULL, waiter, &ws[i]);
-	}
-	while (atomic_load(&arrived) < 4) sleep_ms(5);
-	sleep_ms(150);
+	word_a = word_b = 0;
+	start_waiters(t, ws, 4, split_words);
 	r = futex(&word_a, FUTEX_WAKE_OP_PRIVATE, 1, (void *)1L, &word_b,
 		  FUTEX_OP(FUTEX_OP_ADD, 1, FUTEX_OP_CMP_EQ, 0));
 	show("WAKE_OP wake 1 + (b += 1, old == 0: wake 1)", r);
@@ -304,8 +309,9 @@ int main(void)
 		show("futex_waitv, flags 1", syscall(SYS_futex_waitv, v, 2, 1, NULL, CLOCK_MONOTONIC));
 		pthread_t h;
 		pthread_create(&h, NULL, wake_later, &w1);
+		abs_deadline(CLOCK_MONOTONIC, &ts, 5000);
 		errno = 0;
-		show("futex_waitv, woken on the second word", syscall(SYS_futex_waitv, v, 2, 0, NULL, CLOCK_MONOTONIC));
+		show("futex_waitv, woken on the second word", syscall(SYS_futex_waitv, v, 2, 0, &ts, CLOCK_MONOTONIC));
 		pthread_join(h, NULL);
 	}
 
