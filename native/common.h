@@ -116,14 +116,17 @@ std::vector<sock_filter> BuildFilter(bool traceAll);
 void TracerMain();
 void PostEvent(Event &&ev);
 // waitmask.cc: the signal mask of ppoll, pselect6, epoll_pwait, epoll_pwait2 (tracer thread)
+// Each returns or takes how to resume the thread: PTRACE_CONT, PTRACE_SYSCALL (to see the
+// restarted call's entry) or PTRACE_SINGLESTEP (to see the handler's frame).
 struct SignalResume {
-  int request;  // PTRACE_CONT or PTRACE_SINGLESTEP
-  int sig;      // the signal to deliver (0: none)
+  int request;
+  int sig;  // the signal to deliver (0: none)
 };
 void ArmWaitMask(pid_t tid, uint64_t mask);
-void WaitMaskAtInterrupt(pid_t tid);
+int WaitMaskAtInterrupt(pid_t tid);
 SignalResume WaitMaskAtSignal(pid_t tid, int sig);
 bool WaitMaskAtStep(pid_t tid, int sig);
+void WaitMaskAtSyscall(pid_t tid);
 void ForgetWaitMask(pid_t tid);
 // notify.cc
 void StartPolling(napi_env env);

@@ -184,7 +184,7 @@ void TracerMain() {
     return;
   }
   long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-              PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+              PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
   if (ptrace(PTRACE_SEIZE, pid, 0, opts) < 0) {
     int e = errno;
     close(sync[1]);  // the child sees EOF and exits
@@ -278,14 +278,17 @@ void TracerMain() {
           PostEvent(std::move(ev));
           ptrace(PTRACE_LISTEN, t, 0, 0);
         } else if (t == pid || announced.count(t)) {
-          WaitMaskAtInterrupt(t);  // an interrupt that ends a wait with a signal mask
-          ptrace(PTRACE_CONT, t, 0, 0);
+          // an interrupt that ends a wait with a signal mask (waitmask.cc)
+          ptrace((__ptrace_request)WaitMaskAtInterrupt(t), t, 0, 0);
         } else {
           waitingStart.insert(t);  // resumed when its parent's clone event is posted
         }
         break;
       default:
-        if (event == 0 && WaitMaskAtStep(t, sig)) {  // in the handler of a wait's signal
+        if (event == 0 && sig == (SIGTRAP | 0x80)) {  // a syscall-stop: only waitmask.cc asks for one
+          WaitMaskAtSyscall(t);
+          ptrace(PTRACE_CONT, t, 0, 0);
+        } else if (event == 0 && WaitMaskAtStep(t, sig)) {  // in the handler of a wait's signal
           ptrace(PTRACE_CONT, t, 0, 0);
         } else if (event == 0) {  // signal-delivery-stop: report, then deliver
           Event ev;

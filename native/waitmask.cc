@@ -10,6 +10,9 @@
 // signal it unblocks is still pending; at that signal's delivery the thread is single-stepped
 // into its handler (the kernel reports the stop once the frame is built, signal_setup_done),
 // and the frame's uc_sigmask is set to the caller's mask, as Linux's saved_sigmask puts it.
+// If no handler runs after all (another thread took a process-wide signal first, or it has
+// none), the call restarts: the thread is resumed with PTRACE_SYSCALL, and at the restarted
+// call's entry it gets its own mask back.
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,23 +75,23 @@ void ArmWaitMask(pid_t tid, uint64_t mask) {
   masks[tid] = m;
 }
 
-void WaitMaskAtInterrupt(pid_t tid) {
+int WaitMaskAtInterrupt(pid_t tid) {
   auto it = masks.find(tid);
-  if (it == masks.end() || it->second.stage != kArmed) return;
-  // The signal may have gone meanwhile (another thread took it): then the call restarts under
-  // the thread's own mask, as Linux restarts it after restore_saved_sigmask.
+  if (it == masks.end() || it->second.stage != kArmed) return PTRACE_CONT;
+  // The signal may have gone meanwhile: then the call restarts under the thread's own mask.
   if (!(ReadStatus(tid).pending & ~it->second.mask)) {
     masks.erase(it);
-    return;
+    return PTRACE_CONT;
   }
   uint64_t saved = 0;
   if (ptrace(PTRACE_GETSIGMASK, tid, sizeof saved, &saved) < 0 ||
       ptrace(PTRACE_SETSIGMASK, tid, sizeof it->second.mask, &it->second.mask) < 0) {
     masks.erase(it);
-    return;
+    return PTRACE_CONT;
   }
   it->second.saved = saved;
   it->second.stage = kDelivering;
+  return PTRACE_SYSCALL;
 }
 
 SignalResume WaitMaskAtSignal(pid_t tid, int sig) {
@@ -101,14 +104,23 @@ SignalResume WaitMaskAtSignal(pid_t tid, int sig) {
     r.request = PTRACE_SINGLESTEP;
     return r;
   }
-  uint64_t saved = it->second.saved;
-  masks.erase(it);
   if ((s.ignored | kDefaultIgnored) & Bit(sig)) {
     // No handler: Linux discards it and restores the caller's mask before the call restarts.
-    ptrace(PTRACE_SETSIGMASK, tid, sizeof saved, &saved);
+    ptrace(PTRACE_SETSIGMASK, tid, sizeof it->second.saved, &it->second.saved);
+    masks.erase(it);
     r.sig = 0;
+    return r;
   }
-  return r;  // fatal by default: the process ends with it
+  // Fatal by default: the process ends with it; stopping: the call restarts once continued.
+  r.request = PTRACE_SYSCALL;
+  return r;
+}
+
+void WaitMaskAtSyscall(pid_t tid) {
+  auto it = masks.find(tid);
+  if (it == masks.end()) return;
+  if (it->second.stage == kDelivering) ptrace(PTRACE_SETSIGMASK, tid, sizeof it->second.saved, &it->second.saved);
+  masks.erase(it);
 }
 
 bool WaitMaskAtStep(pid_t tid, int sig) {

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,47 @@ static pid_t send_later(int sig, long ms)
 		_exit(0);
 	}
 	return c;
+}
+
+/* Two threads in ppoll, both blocking SIGUSR1 outside the call and not inside it: a signal sent
+ * to the process ends one wait (its handler runs once); the other goes on to its timeout. Both
+ * have their own mask back afterwards. */
+static int thread_rc[2], thread_blocked_after[2];
+
+static void *ppoll_thread(void *arg)
+{
+	long i = (long)arg;
+	sigset_t none;
+	sigemptyset(&none);
+	struct pollfd p = { .fd = rfd, .events = POLLIN };
+	struct timespec ts = { 1, 0 };
+	errno = 0;
+	int r = ppoll(&p, 1, &ts, &none);
+	thread_rc[i] = r < 0 ? -errno : r;
+	thread_blocked_after[i] = is_blocked(SIGUSR1);
+	return NULL;
+}
+
+static void two_threads(void)
+{
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_SETMASK, &usr1, NULL); /* inherited by both threads */
+	usr1_hits = 0;
+	pthread_t t[2];
+	for (long i = 0; i < 2; i++) pthread_create(&t[i], NULL, ppoll_thread, (void *)i);
+	pid_t ch = send_later(SIGUSR1, 200);
+	for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+	reap(ch);
+	int eintr = 0, zero = 0;
+	for (int i = 0; i < 2; i++) {
+		if (thread_rc[i] == -EINTR) eintr++;
+		if (thread_rc[i] == 0) zero++;
+	}
+	printf("two threads in ppoll, one process signal: EINTR %d, timed out %d, handler ran %d, own mask back %s\n",
+	       eintr, zero, (int)usr1_hits, thread_blocked_after[0] && thread_blocked_after[1] ? "yes" : "no");
+	printf("main thread: usr1 blocked %d pending %d\n", is_blocked(SIGUSR1), is_pending(SIGUSR1));
 }
 
 int main(void)
@@ -196,7 +238,23 @@ int main(void)
 		reap(ch);
 		report(name, "blocked by the mask, arrives during", r, e);
 	}
+	two_threads();
 	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* a pending SIGTERM with its default action, unblocked by the call's mask, ends the process */
+	{
+		pid_t c = fork();
+		if (c == 0) {
+			sigset_t term;
+			sigemptyset(&term);
+			sigaddset(&term, SIGTERM);
+			sigprocmask(SIG_SETMASK, &term, NULL);
+			raise(SIGTERM);
+			wait_kind(PPOLL, 2000, &none);
+			_exit(0);
+		}
+		printf("ppoll unblocking a pending SIGTERM: child status %d\n", reap(c));
+	}
 
 	/* bad sigset sizes */
 	{
