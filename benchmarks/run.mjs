@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Sandbox versus native, measured in one run: prints each workload's native time, sandbox time
-// and their ratio. Usage: npm run bench [-- --quick]
+// and their ratio. Usage: npm run bench [-- --quick] [-- --only=WORD] (only the workloads whose
+// name contains WORD, e.g. --only=ping-pong)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const wanted = (name) => only === undefined || name.includes(only);
 const cli = join(root, 'bin', 'starry-sandbox.js');
 const out = join(root, '.cache', 'bench');
 mkdirSync(out, { recursive: true });
@@ -18,8 +21,6 @@ execFileSync('cc', ['-O2', '-o', tcp, join(root, 'benchmarks', 'tcp_loop.c')]);
 const load = join(out, 'echo_load');
 execFileSync('cc', ['-O2', '-pthread', '-o', load, join(root, 'benchmarks', 'echo_load.c')]);
 const { ensureImage } = await import(join(root, 'sandbox-images', 'images.mjs'));
-const tokio = await ensureImage('tokio');
-const dora = await ensureImage('dora');
 
 function perCall(argv, sandboxed) {
   const cmd = sandboxed ? [process.execPath, cli, '--', ...argv] : argv;
@@ -38,7 +39,7 @@ function wall(argv, sandboxed) {
 }
 
 /** Tokio's echo-tcp under 8 clients for a while: [rps, p50 us, p99 us]. */
-function echo(sandboxed) {
+function echo(tokio, sandboxed) {
   const argv = ['/bin/sh', join(root, 'benchmarks', 'echo_bench.sh'), join(tokio, 'echo-tcp'), load, '8', quick ? '1' : '3'];
   const cmd = sandboxed ? [process.execPath, cli, '--', ...argv] : argv;
   const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', cwd: root });
@@ -57,6 +58,7 @@ const n = quick ? 20000 : 200000;
 const rows = [];
 /** The ratio is always "how many times slower": a throughput's is native over sandbox. */
 function bench(name, unit, f, higherIsBetter = false) {
+  if (!wanted(name)) return;
   const nat = median(Array.from({ length: runs }, () => f(false)));
   const sb = median(Array.from({ length: runs }, () => f(true)));
   const ratio = higherIsBetter ? nat / sb : sb / nat;
@@ -69,19 +71,23 @@ bench('pipe write+read of 1 byte', 'ns/pair', (s) => perCall([loop, 'pipe', Stri
 bench('natively allowed syscall: getpid', 'ns/call', (s) => perCall([loop, 'native', String(n * 5)], s));
 bench('futex ping-pong, two threads', 'ns/round', (s) => perCall([loop, 'futex', String(n / 4)], s));
 bench('eventfd ping-pong, two processes', 'ns/round', (s) => perCall([loop, 'eventfd', String(n / 10)], s));
+bench('eventfd ping-pong, two threads', 'ns/round', (s) => perCall([loop, 'eventfd-threads', String(n / 10)], s));
+bench('eventfd ping-pong through epoll_wait, two threads', 'ns/round', (s) => perCall([loop, 'epoll', String(n / 20)], s));
 bench('TCP loopback ping-pong, 64 B, two processes', 'ns/round', (s) => perCall([tcp, 'pingpong', String(n / 20)], s));
 bench('TCP loopback stream, 64 KiB writes', 'MB/s', (s) => perCall([tcp, 'stream', String(quick ? 64 : 512)], s), true);
-{
+if (wanted('tokio echo-tcp')) {
+  const tokio = await ensureImage('tokio');
   const runsE = quick ? 1 : 3;
-  const pick = (sb, i) => median(Array.from({ length: runsE }, () => echo(sb)[i]));
+  const pick = (sb, i) => median(Array.from({ length: runsE }, () => echo(tokio, sb)[i]));
   const nat = [0, 1, 2].map((i) => pick(false, i));
   const sb = [0, 1, 2].map((i) => pick(true, i));
   rows.push(['tokio echo-tcp, 8 clients: requests/s', `${nat[0].toFixed(0)} rps`, `${sb[0].toFixed(0)} rps`, `${(nat[0] / sb[0]).toFixed(1)}x`]);
   rows.push(['tokio echo-tcp, 8 clients: p50 latency', `${nat[1].toFixed(0)} us`, `${sb[1].toFixed(0)} us`, `${(sb[1] / nat[1]).toFixed(1)}x`]);
   rows.push(['tokio echo-tcp, 8 clients: p99 latency', `${nat[2].toFixed(0)} us`, `${sb[2].toFixed(0)} us`, `${(sb[2] / nat[2]).toFixed(1)}x`]);
 }
-{
+if (wanted('dora sender->sink latency')) {
   // Dora's latency pattern (benchmarks/dora-latency): per-size median latency, sender to sink
+  const dora = await ensureImage('dora');
   const flow = join(out, 'dora-latency');
   mkdirSync(flow, { recursive: true });
   for (const f of ['dataflow.yml', 'sender.py', 'sink.py']) copyFileSync(join(root, 'benchmarks', 'dora-latency', f), join(flow, f));

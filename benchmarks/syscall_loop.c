@@ -1,11 +1,12 @@
 /* Times a tight loop of one syscall with the vDSO clock (no syscall to measure) and prints
  * nanoseconds per call (per round trip for the ping-pongs).
- * Usage: syscall_loop emulated|native|dupclose|pipe|eventfd|futex N */
+ * Usage: syscall_loop emulated|native|dupclose|pipe|eventfd|eventfd-threads|epoll|futex N */
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -73,12 +74,64 @@ static double eventfd_pingpong(long n) {
   return (t1 - t0) / n;
 }
 
+/* the same between two threads; with epoll, each side first waits in epoll_wait on its eventfd,
+ * as an async runtime's reactor is woken (Tokio, libuv) */
+static int efd[2];
+static int use_epoll;
+
+static void take(int side) {
+  uint64_t v;
+  if (use_epoll) {
+    static __thread int ep = -1;
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (ep < 0) {
+      ep = epoll_create1(0);
+      epoll_ctl(ep, EPOLL_CTL_ADD, efd[side], &ev);
+    }
+    while (epoll_wait(ep, &ev, 1, -1) != 1) {}
+  }
+  if (read(efd[side], &v, 8) != 8) _exit(1);
+}
+
+static void give(int side) {
+  uint64_t v = 1;
+  if (write(efd[side], &v, 8) != 8) _exit(1);
+}
+
+static void *eventfd_ponger(void *arg) {
+  (void)arg;
+  for (long i = 0; i < rounds; i++) {
+    take(0);
+    give(1);
+  }
+  return NULL;
+}
+
+static double eventfd_threads(long n, int epoll) {
+  rounds = n;
+  use_epoll = epoll;
+  efd[0] = eventfd(0, 0);
+  efd[1] = eventfd(0, 0);
+  pthread_t t;
+  pthread_create(&t, NULL, eventfd_ponger, NULL);
+  double t0 = now();
+  for (long i = 0; i < n; i++) {
+    give(0);
+    take(1);
+  }
+  double t1 = now();
+  pthread_join(t, NULL);
+  return (t1 - t0) / n;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   const char *what = argv[1];
   long n = atol(argv[2]);
   if (!strcmp(what, "futex")) { printf("%.1f\n", futex_pingpong(n)); return 0; }
   if (!strcmp(what, "eventfd")) { printf("%.1f\n", eventfd_pingpong(n)); return 0; }
+  if (!strcmp(what, "eventfd-threads")) { printf("%.1f\n", eventfd_threads(n, 0)); return 0; }
+  if (!strcmp(what, "epoll")) { printf("%.1f\n", eventfd_threads(n, 1)); return 0; }
   int p[2];
   if (pipe(p)) return 1;
   char c = 'x';

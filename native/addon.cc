@@ -177,17 +177,23 @@ static Napi::Value AddressOf(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), (double)(uintptr_t)buf.Data());
 }
 
-// interrupt(tid): have the tracer thread PTRACE_INTERRUPT tid, and wait until it has. The
-// kernel does this before it ends a parked call with -ERESTART*: the thread then leaves the
+// interrupt(tid, [mask]): have the tracer thread PTRACE_INTERRUPT tid, and wait until it has.
+// The kernel does this before it ends a parked call with -ERESTART*: the thread then leaves the
 // kernel through the signal path, so the code never reaches user space even when the signal
-// that prompted it went to another thread (it restarts instead). Bounded: after 200 ms the
-// caller goes on.
+// that prompted it went to another thread (it restarts instead). mask (a BigInt): the signal
+// mask of the wait that ends (waitmask.cc). Bounded: after 200 ms the caller goes on.
 static Napi::Value Interrupt(const Napi::CallbackInfo &info) {
   int tid = info[0].As<Napi::Number>().Int32Value();
+  State::IntRequest req{tid, false, 0};
+  if (info.Length() > 1 && info[1].IsBigInt()) {
+    bool lossless;
+    req.hasMask = true;
+    req.mask = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+  }
   int tracer = G.tracerTid.load();
   if (tracer <= 0 || G.stopping.load()) return Napi::Boolean::New(info.Env(), false);
   std::unique_lock<std::mutex> lock(G.intMu);
-  G.intQueue.push_back(tid);
+  G.intQueue.push_back(req);
   uint64_t seq = ++G.intSeq;
   G.intPending = true;
   {

@@ -75,7 +75,13 @@ struct State {
   // of, so it passes through the signal path on its way out (see Interrupt in addon.cc).
   std::mutex intMu;
   std::condition_variable intCv;
-  std::vector<int> intQueue;
+  // each with the signal mask of the wait it ends (ppoll & co), when it has one (waitmask.cc)
+  struct IntRequest {
+    int tid;
+    bool hasMask;
+    uint64_t mask;
+  };
+  std::vector<IntRequest> intQueue;
   uint64_t intSeq = 0, intDone = 0;
   std::atomic<bool> intPending{false};
   std::atomic<int> tracerTid{0};
@@ -109,6 +115,19 @@ std::vector<sock_filter> BuildFilter(bool traceAll);
 // tracer.cc
 void TracerMain();
 void PostEvent(Event &&ev);
+// waitmask.cc: the signal mask of ppoll, pselect6, epoll_pwait, epoll_pwait2 (tracer thread)
+// Each returns or takes how to resume the thread: PTRACE_CONT, PTRACE_SYSCALL (to see the
+// restarted call's entry) or PTRACE_SINGLESTEP (to see the handler's frame).
+struct SignalResume {
+  int request;
+  int sig;  // the signal to deliver (0: none)
+};
+void ArmWaitMask(pid_t tid, uint64_t mask);
+int WaitMaskAtInterrupt(pid_t tid);
+SignalResume WaitMaskAtSignal(pid_t tid, int sig);
+bool WaitMaskAtStep(pid_t tid, int sig);
+void WaitMaskAtSyscall(pid_t tid);
+void ForgetWaitMask(pid_t tid);
 // notify.cc
 void StartPolling(napi_env env);
 void StopPolling();

@@ -49,7 +49,10 @@ static void PostError(const std::string &msg) {
 void DrainInterrupts() {
   if (!G.intPending.exchange(false)) return;
   std::lock_guard<std::mutex> lock(G.intMu);
-  for (int tid : G.intQueue) ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+  for (const State::IntRequest &r : G.intQueue) {
+    if (r.hasMask) ArmWaitMask(r.tid, r.mask);
+    ptrace(PTRACE_INTERRUPT, r.tid, 0, 0);
+  }
   G.intQueue.clear();
   G.intDone = G.intSeq;
   G.intCv.notify_all();
@@ -181,7 +184,7 @@ void TracerMain() {
     return;
   }
   long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-              PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+              PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
   if (ptrace(PTRACE_SEIZE, pid, 0, opts) < 0) {
     int e = errno;
     close(sync[1]);  // the child sees EOF and exits
@@ -210,6 +213,7 @@ void TracerMain() {
       break;  // ECHILD: no tracees left
     }
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      ForgetWaitMask(t);
       announced.erase(t);
       waitingStart.erase(t);
       Event ev;
@@ -274,13 +278,19 @@ void TracerMain() {
           PostEvent(std::move(ev));
           ptrace(PTRACE_LISTEN, t, 0, 0);
         } else if (t == pid || announced.count(t)) {
-          ptrace(PTRACE_CONT, t, 0, 0);
+          // an interrupt that ends a wait with a signal mask (waitmask.cc)
+          ptrace((__ptrace_request)WaitMaskAtInterrupt(t), t, 0, 0);
         } else {
           waitingStart.insert(t);  // resumed when its parent's clone event is posted
         }
         break;
       default:
-        if (event == 0) {  // signal-delivery-stop: report, then deliver
+        if (event == 0 && sig == (SIGTRAP | 0x80)) {  // a syscall-stop: only waitmask.cc asks for one
+          WaitMaskAtSyscall(t);
+          ptrace(PTRACE_CONT, t, 0, 0);
+        } else if (event == 0 && WaitMaskAtStep(t, sig)) {  // in the handler of a wait's signal
+          ptrace(PTRACE_CONT, t, 0, 0);
+        } else if (event == 0) {  // signal-delivery-stop: report, then deliver
           Event ev;
           ev.kind = EV_SIGNAL;
           ev.tid = t;
@@ -299,7 +309,8 @@ void TracerMain() {
             ev.regs[1] = regs.rax;
           }
           PostEvent(std::move(ev));
-          ptrace(PTRACE_CONT, t, 0, sig);
+          SignalResume r = WaitMaskAtSignal(t, sig);
+          ptrace((__ptrace_request)r.request, t, 0, r.sig);
         } else {
           ptrace(PTRACE_CONT, t, 0, 0);
         }

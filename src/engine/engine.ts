@@ -13,8 +13,8 @@ export const machine: Machine = {
   continueSyscall: native.continueSyscall,
   addFd: native.addFd,
   traceReply: native.traceReply,
-  interrupt: (tid) => {
-    native.interrupt(tid);
+  interrupt: (tid, sigmask) => {
+    native.interrupt(tid, sigmask);
   },
   signal(tgid: number, tid: number, sig: number): number {
     return tgid > 0 ? native.hostSyscall(NR.tgkill, tgid, tid, sig) : native.hostSyscall(NR.kill, tid, sig);

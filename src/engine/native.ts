@@ -62,8 +62,8 @@ export interface NativeBinding {
   watch(fd: number, cb: (revents: number) => void): NativeWatch | number;
   arm(w: NativeWatch, events: number): number;
   unwatch(w: NativeWatch): void;
-  /** PTRACE_INTERRUPT tid from the tracer thread; false if that did not happen in time. */
-  interrupt(tid: number): boolean;
+  /** PTRACE_INTERRUPT tid from the tracer thread (ending a wait with signal mask sigmask); false if that did not happen in time. */
+  interrupt(tid: number, sigmask?: bigint): boolean;
   /** sendmsg on a unix socket with SCM_RIGHTS: bytes sent, or -errno. */
   sendFds(sock: number, buf: Uint8Array, off: number, len: number, fds?: number[]): number;
   /** recvmsg on a unix socket: bytes read (0 at EOF) and the descriptors that came (close-on-exec), or -errno. */

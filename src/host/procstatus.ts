@@ -2,7 +2,6 @@
 // records dispositions itself once rt_sigaction is emulated).
 import { readFileSync } from 'node:fs';
 
-
 export const enum Disposition {
   Default,
   Ignored,
@@ -14,43 +13,47 @@ export interface SignalState {
   blocked: boolean;
 }
 
-function bit(mask: string | undefined, sig: number): boolean {
-  if (!mask) return false;
-  return (BigInt('0x' + mask) >> BigInt(sig - 1)) & 1n ? true : false;
+/** A signal field of /proc/TID/status (SigPnd, ShdPnd, SigBlk, SigIgn, SigCgt) of text. */
+function sigField(text: string, name: string): bigint {
+  return BigInt('0x' + (new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1] ?? '0'));
 }
 
-export function signalState(tid: number, sig: number): SignalState {
-  let text = '';
+function statusText(tid: number): string | undefined {
   try {
-    text = readFileSync(`/proc/${tid}/status`, 'latin1');
+    return readFileSync(`/proc/${tid}/status`, 'latin1');
   } catch {
-    return { disposition: Disposition.Default, blocked: false };
+    return undefined;
   }
-  const field = (name: string) => new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1];
-  const disposition = bit(field('SigIgn'), sig) ? Disposition.Ignored : bit(field('SigCgt'), sig) ? Disposition.Caught : Disposition.Default;
-  return { disposition, blocked: bit(field('SigBlk'), sig) };
 }
 
-/** Whether tid has a signal pending that it does not block (so it would be interrupted). */
-export function hasUnblockedSignal(tid: number): boolean {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${tid}/status`, 'latin1');
-  } catch {
-    return false;
-  }
-  const field = (name: string) => BigInt('0x' + (new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1] ?? '0'));
-  return ((field('SigPnd') | field('ShdPnd')) & ~field('SigBlk')) !== 0n;
+// Signals whose default action is to do nothing, or to stop (signal(7)).
+const DEFAULT_IGNORED = (1n << 16n) | (1n << 17n) | (1n << 22n) | (1n << 27n); // CHLD CONT URG WINCH
+const DEFAULT_STOP = (1n << 18n) | (1n << 19n) | (1n << 20n) | (1n << 21n); // STOP TSTP TTIN TTOU
+
+/**
+ * Whether tid has a signal pending that it does not block (so it would be interrupted). With
+ * mask, the mask of a wait (ppoll & co) stands for the thread's own, and only signals that would
+ * run a handler or end the process count: one without either would only restart the call.
+ */
+export function hasUnblockedSignal(tid: number, mask?: bigint): boolean {
+  const text = statusText(tid);
+  if (text === undefined) return false;
+  const pending = sigField(text, 'SigPnd') | sigField(text, 'ShdPnd');
+  if (mask === undefined) return (pending & ~sigField(text, 'SigBlk')) !== 0n;
+  const acting = sigField(text, 'SigCgt') | ~(sigField(text, 'SigIgn') | DEFAULT_IGNORED | DEFAULT_STOP);
+  return (pending & ~mask & acting) !== 0n;
 }
 
 /** The signals pending for tid, its own and its process's (SigPnd | ShdPnd), as a mask. */
 export function pendingSignals(tid: number): bigint {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${tid}/status`, 'latin1');
-  } catch {
-    return 0n;
-  }
-  const field = (name: string) => BigInt('0x' + (new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1] ?? '0'));
-  return field('SigPnd') | field('ShdPnd');
+  const text = statusText(tid);
+  return text === undefined ? 0n : sigField(text, 'SigPnd') | sigField(text, 'ShdPnd');
+}
+
+export function signalState(tid: number, sig: number): SignalState {
+  const text = statusText(tid);
+  if (text === undefined) return { disposition: Disposition.Default, blocked: false };
+  const bit = (name: string) => ((sigField(text, name) >> BigInt(sig - 1)) & 1n) !== 0n;
+  const disposition = bit('SigIgn') ? Disposition.Ignored : bit('SigCgt') ? Disposition.Caught : Disposition.Default;
+  return { disposition, blocked: bit('SigBlk') };
 }

@@ -208,7 +208,7 @@ export class Kernel {
     if (g.threads.size === 0) {
       g.exitStatus = status;
       // SIGCHLD is on its way to the parent: let its parked threads see it
-      if (g.parent) for (const pt of g.parent.threads.values()) if (pt.parked && this.pendingSignal(pt.tid)) this.kick(pt);
+      if (g.parent) for (const pt of g.parent.threads.values()) if (this.signalWaits(pt)) this.kick(pt);
       this.groups.delete(g.tgid);
       g.parent?.children.delete(g);
       this.onProcessExit?.(g.tgid, status);
@@ -461,8 +461,16 @@ export class Kernel {
     return w;
   }
 
-  /** How the kernel learns that a signal waits for a parked thread (the host's /proc). */
-  pendingSignal: (tid: number) => boolean = hasUnblockedSignal;
+  /**
+   * How the kernel learns that a signal waits for a thread (the host's /proc): one it does not
+   * block, or with mask, one that mask does not block and that has a handler or ends the process.
+   */
+  pendingSignal: (tid: number, mask?: bigint) => boolean = hasUnblockedSignal;
+
+  /** Does a signal wait for t's parked syscall (under the syscall's own mask if it has one)? */
+  private signalWaits(t: Task): boolean {
+    return t.parked !== undefined && this.pendingSignal(t.tid, t.parked.sigmask);
+  }
   private signalWatch: NodeJS.Timeout | undefined;
 
   private watchTicks = 0;
@@ -485,7 +493,7 @@ export class Kernel {
         any = true;
         const g = t.group;
         if (!all && g !== this.init && !g.timers && g.expectSignalUntil < now) continue;
-        if (this.pendingSignal(t.tid)) this.kick(t);
+        if (this.signalWaits(t)) this.kick(t);
       }
       for (const f of this.signalFds) f.check();
       if (!any) {
@@ -525,8 +533,21 @@ export class Kernel {
     if (w.deadline !== Infinity && w.call) t.restartDeadline = { call: new Undelivered(w.call, 0), deadline: w.deadline };
     // A process-directed signal goes to one thread; the others we woke for it must not return
     // the restart code to user space: through the signal path they restart the call instead.
-    if (w.restartCode < 0) this.machine.interrupt(t.tid);
+    w.interrupted?.();
+    if (w.restartCode < 0) this.machine.interrupt(t.tid, w.sigmask);
     w.end(w.restartCode);
+  }
+
+  /**
+   * Before a call with a signal mask waits (ppoll, pselect6, epoll_pwait, epoll_pwait2): when a
+   * signal that mask lets through is pending, the call ends at once with -ERESTARTNOHAND, its
+   * handler running under the mask (set_user_sigmask; signal_pending() in do_poll, do_select,
+   * ep_poll); otherwise 0.
+   */
+  signalBeforeWait(c: Call, mask: bigint): number {
+    if (!this.pendingSignal(c.tid, mask)) return 0;
+    this.machine.interrupt(c.tid, mask);
+    return -514;
   }
 
   /** The timeout of a timed wait, or what is left of it when this call restarts a kicked one. */

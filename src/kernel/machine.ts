@@ -19,9 +19,11 @@ export interface Machine {
   /**
    * Make a guest thread leave the kernel through the signal path (PTRACE_INTERRUPT): a parked
    * call ended with -ERESTART* then restarts instead of returning the code when no signal is
-   * left for it. Returns once done.
+   * left for it. Returns once done. sigmask: the signal mask of the wait that ends (ppoll,
+   * pselect6, epoll_pwait, epoll_pwait2): the handler runs under it and returns to the thread's
+   * own mask, as Linux's saved_sigmask makes it.
    */
-  interrupt(tid: number): void;
+  interrupt(tid: number, sigmask?: bigint): void;
   /** Send a host signal to a guest task (tgkill when tgid > 0, kill otherwise). */
   signal(tgid: number, tid: number, sig: number): number;
 }

@@ -17,30 +17,38 @@ export const POLLRDHUP = 0x2000;
 
 /** Anything a wait queue can wake: a parked syscall, an epoll interest, a poll table. */
 export interface Wakeable {
-  /** mask: the events that happened (0 when unknown); a listener may ignore the others. */
-  wake(mask: number): void;
+  /**
+   * mask: the events that happened (0 when unknown); a listener may ignore the others. An
+   * exclusive waiter returns whether the wake-up counted (woke someone), as a Linux wake
+   * function's result does.
+   */
+  wake(mask: number): boolean | void;
 }
 
 export class WaitQueue {
   private readonly waiters = new Set<Wakeable>();
+  /** Exclusive waiters (EPOLLEXCLUSIVE), in the order they came (add_wait_queue_exclusive). */
+  private readonly exclusive = new Set<Wakeable>();
 
-  add(w: Wakeable): void {
-    this.waiters.add(w);
+  add(w: Wakeable, exclusive = false): void {
+    (exclusive ? this.exclusive : this.waiters).add(w);
   }
   remove(w: Wakeable): void {
     this.waiters.delete(w);
+    this.exclusive.delete(w);
   }
   get size(): number {
-    return this.waiters.size;
+    return this.waiters.size + this.exclusive.size;
   }
   /**
    * Wake every waiter; each re-runs its attempt and leaves if it completed. mask names what
    * happened (POLLIN for new data, POLLOUT for new room ...) so an edge-triggered epoll entry
-   * is woken only by the events it asked for, as Linux's wake-up keys do.
+   * is woken only by the events it asked for, as Linux's wake-up keys do. Exclusive waiters
+   * come last and only until one counts (__wake_up_common with nr_exclusive = 1).
    */
   notify(mask = 0): void {
-    if (this.waiters.size === 0) return;
-    for (const w of [...this.waiters]) w.wake(mask);
+    if (this.waiters.size !== 0) for (const w of [...this.waiters]) w.wake(mask);
+    if (this.exclusive.size !== 0) for (const w of [...this.exclusive]) if (w.wake(mask)) break;
   }
 }
 
@@ -61,6 +69,10 @@ export class Waiter implements Wakeable {
    * handler (poll, select, epoll_wait). With no handler the host restarts either transparently.
    */
   restartCode = -512;
+  /** The signal mask the wait runs under (ppoll, pselect6, epoll_pwait, epoll_pwait2). */
+  sigmask: bigint | undefined;
+  /** Called when a signal ends the wait, before the answer (select writes back the time left). */
+  interrupted: (() => void) | undefined;
   /** Absolute deadline (ms, CLOCK_MONOTONIC), Infinity when none; and the call, for restarts. */
   deadline = Infinity;
   call: { nr: number; lo: Uint32Array; hi: Uint32Array } | undefined;

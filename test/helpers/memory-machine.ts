@@ -16,6 +16,8 @@ export class MemoryMachine implements Machine {
   readonly continued = new Set<number>();
   readonly installed: { slot: number; src: number; target: number; cloexec: boolean }[] = [];
   readonly signals: [number, number, number][] = [];
+  /** interrupt() calls: [tid, the signal mask of the wait that ended]. */
+  readonly interrupts: [number, bigint | undefined][] = [];
   /** Slots whose guest thread stopped waiting: answering them fails with ENOENT. */
   readonly gone = new Set<number>();
 
@@ -60,7 +62,9 @@ export class MemoryMachine implements Machine {
     return target;
   }
   traceReply(): void {}
-  interrupt(): void {}
+  interrupt(tid: number, sigmask?: bigint): void {
+    this.interrupts.push([tid, sigmask]);
+  }
   signal(tgid: number, tid: number, sig: number): number {
     this.signals.push([tgid, tid, sig]);
     return 0;

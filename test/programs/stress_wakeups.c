@@ -1,7 +1,9 @@
 /* stress_wakeups: no wake-up is lost under load. Sixteen threads each take a mutex and signal a
  * condition variable ten thousand times (futexes); eight pairs of threads ping-pong two thousand
  * times through eventfds and eight more pairs through pipes (blocking reads the kernel parks).
- * Every count must come out exact. */
+ * Then sixteen threads pass a token round a ring ten thousand times each, every pass a mutex
+ * lock/unlock and a condvar signal to the one thread whose turn it is: a lost wake-up stops the
+ * ring (the watchdog ends it). Every count must come out exact. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +68,27 @@ static void *ponger(void *arg)
 	return NULL;
 }
 
+/* the token ring: thread i waits on its own condvar for turn == i */
+static pthread_mutex_t ring_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ring_cv[THREADS];
+static int turn;
+static long passes, out_of_turn;
+
+static void *ring(void *arg)
+{
+	int me = (int)(long)arg;
+	for (int i = 0; i < ROUNDS; i++) {
+		pthread_mutex_lock(&ring_mu);
+		while (turn != me) pthread_cond_wait(&ring_cv[me], &ring_mu);
+		if (passes % THREADS != me) out_of_turn++;
+		passes++;
+		turn = (me + 1) % THREADS;
+		pthread_cond_signal(&ring_cv[turn]);
+		pthread_mutex_unlock(&ring_mu);
+	}
+	return NULL;
+}
+
 int main(void)
 {
 	alarm(120);
@@ -90,5 +113,10 @@ int main(void)
 	for (int i = 0; i < PAIRS; i++) ev += pairs[i].got, pp += pairs[PAIRS + i].got;
 	printf("eventfd ping-pongs: %ld of %d\n", ev, PAIRS * PINGS);
 	printf("pipe ping-pongs: %ld of %d\n", pp, PAIRS * PINGS);
+
+	for (int i = 0; i < THREADS; i++) pthread_cond_init(&ring_cv[i], NULL);
+	for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, ring, (void *)(long)i);
+	for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+	printf("token ring passes: %ld of %d, out of turn %ld\n", passes, THREADS * ROUNDS, out_of_turn);
 	return 0;
 }

@@ -3,8 +3,10 @@
 // ready now: level-triggered entries stay listed while ready, EPOLLET ones leave after each
 // report (a new wake-up is a new edge), EPOLLONESHOT ones are disabled until EPOLL_CTL_MOD.
 // A registration belongs to the open file: it ends when the file's last descriptor closes.
+// EPOLLEXCLUSIVE entries wait exclusively on the file's queues: an event wakes the first
+// epoll instance that has a thread in epoll_wait and stops there (ep_poll_callback).
 import { OpenFile, O_RDWR } from './openfile.js';
-import { POLLERR, POLLHUP, POLLIN, POLLRDNORM, WaitQueue, type Wakeable } from '../wait.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, WaitQueue, type Wakeable } from '../wait.js';
 import { placeholder } from './hostfile.js';
 
 export const EPOLLIN = 0x001, EPOLLPRI = 0x002, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
@@ -26,21 +28,33 @@ export class EpollEntry implements Wakeable {
     public data: Buffer,
   ) {}
 
-  wake(mask: number): void {
-    if (this.disabled) return;
-    if (mask && !(mask & this.events)) return; // not an event this entry waits for
+  /** Returns whether an exclusive entry's wake-up counted (ep_poll_callback's ewake). */
+  wake(mask: number): boolean {
+    const exclusive = (this.events & EPOLLEXCLUSIVE) !== 0;
+    if (this.disabled) return !exclusive;
+    if (mask && !(mask & this.events)) return !exclusive; // not an event this entry waits for
     if (!this.ready) {
       this.ready = true;
       this.ep.ready.push(this);
     }
+    let counted = !exclusive;
+    if (this.ep.wq.size !== 0) {
+      // an exclusive wake-up counts when a thread waits in epoll_wait and the event is one it
+      // asked for (or unnamed)
+      const io = mask & (POLLIN | POLLOUT);
+      if (exclusive && (io === 0 || (io !== (POLLIN | POLLOUT) && (io & this.events) !== 0))) counted = true;
+      this.ep.wakeWaiters();
+    }
     this.ep.waitQueue.notify();
+    return counted;
   }
 
   /** Listen to the file's queues (and re-arm host watches). */
   subscribe(): void {
+    const exclusive = (this.events & EPOLLEXCLUSIVE) !== 0;
     for (const q of this.file.pollQueues(this.events & ~INPUT_FLAGS)) {
       if (!this.queues.includes(q)) {
-        q.add(this);
+        q.add(this, exclusive);
         this.queues.push(q);
       }
     }
@@ -65,10 +79,28 @@ export class EpollFile extends OpenFile {
   readonly hostFd = placeholder();
   readonly interest = new Map<number, EpollEntry[]>();
   ready: EpollEntry[] = [];
+  /** Threads in epoll_wait (Linux's ep->wq); waitQueue is for pollers and outer epolls (ep->poll_wait). */
+  readonly wq = new WaitQueue();
+  private wakeQueued = false;
 
   constructor(flags: number) {
     super(flags | O_RDWR);
     this.guestPath = 'anon_inode:[eventpoll]';
+  }
+
+  /**
+   * Wake the threads in epoll_wait once the operation that readied entries is over, as a woken
+   * Linux thread runs only after the waker: one operation that wakes several queues of a file
+   * (a shutdown wakes readers, writers and pollers) is one edge for an EPOLLET entry, not one
+   * per queue.
+   */
+  wakeWaiters(): void {
+    if (this.wakeQueued) return;
+    this.wakeQueued = true;
+    queueMicrotask(() => {
+      this.wakeQueued = false;
+      this.wq.notify();
+    });
   }
 
   find(fd: number, file: OpenFile): EpollEntry | undefined {

@@ -8,6 +8,7 @@ import { EpollFile, EPOLLEXCLUSIVE, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLL
 import { HostFile } from '../fd/hostfile.js';
 import { O_CLOEXEC } from '../fd/openfile.js';
 import { installLowest } from '../fd/install.js';
+import { readWaitMask } from './waitmask.js';
 
 const EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
 const EVENT_SIZE = 12; // struct epoll_event is packed on x86_64
@@ -62,7 +63,7 @@ function ctl(k: Kernel, c: Call): number {
   }
 }
 
-function waitCore(k: Kernel, c: Call, timeoutMs: number): number {
+function waitCore(k: Kernel, c: Call, timeoutMs: number, sigmask?: bigint): number {
   const t = c.task;
   timeoutMs = k.restartedTimeout(c, timeoutMs);
   const ep = t.files.get(c.fd(0));
@@ -86,18 +87,24 @@ function waitCore(k: Kernel, c: Call, timeoutMs: number): number {
     return w < 0 ? w : out.length;
   };
   const r = attempt();
-  if (r !== -E.EAGAIN || timeoutMs <= 0) return r === -E.EAGAIN ? 0 : r;
-  const w = k.block(c, [ep.waitQueue], attempt, timeoutMs === Infinity ? undefined : timeoutMs, 0);
+  if (r !== -E.EAGAIN) return r;
+  // ep_poll: a zero timeout returns 0 before it looks for signals
+  if (timeoutMs <= 0) return 0;
+  const sig = sigmask === undefined ? 0 : k.signalBeforeWait(c, sigmask);
+  if (sig < 0) return sig;
+  const w = k.block(c, [ep.wq], attempt, timeoutMs === Infinity ? undefined : timeoutMs, 0);
   w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
+  w.sigmask = sigmask;
   return BLOCKED;
 }
 
-function sigmaskOk(c: Call, maskArg: number): boolean {
-  return c.ptr(maskArg) === 0 || c.ptr(maskArg + 1) === 8;
+function epollPwait(k: Kernel, c: Call): number {
+  const mask = readWaitMask(k, c.tid, c.ptr(4), c.ptr(5));
+  if (typeof mask === 'number') return mask;
+  return waitCore(k, c, c.int(3) < 0 ? Infinity : c.int(3), mask);
 }
 
 function epollPwait2(k: Kernel, c: Call): number {
-  if (!sigmaskOk(c, 4)) return -E.EINVAL;
   let ms = Infinity;
   if (c.ptr(3) !== 0) {
     const r = k.mem.read(c.tid, c.ptr(3), 16);
@@ -107,7 +114,9 @@ function epollPwait2(k: Kernel, c: Call): number {
     if (sec < 0 || nsec < 0 || nsec >= 1e9) return -E.EINVAL;
     ms = sec * 1000 + nsec / 1e6;
   }
-  return waitCore(k, c, ms);
+  const mask = readWaitMask(k, c.tid, c.ptr(4), c.ptr(5));
+  if (typeof mask === 'number') return mask;
+  return waitCore(k, c, ms, mask);
 }
 
 export const epollFamily: Family = {
@@ -115,7 +124,7 @@ export const epollFamily: Family = {
   epoll_create1: (k, c) => create(k, c, c.int(0)),
   epoll_ctl: ctl,
   epoll_wait: (k, c) => waitCore(k, c, c.int(3) < 0 ? Infinity : c.int(3)),
-  epoll_pwait: (k, c) => (sigmaskOk(c, 4) ? waitCore(k, c, c.int(3) < 0 ? Infinity : c.int(3)) : -E.EINVAL),
+  epoll_pwait: epollPwait,
   epoll_pwait2: epollPwait2,
 };
 

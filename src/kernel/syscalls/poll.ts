@@ -1,6 +1,7 @@
 // poll, ppoll, select and pselect6 over the one readiness model (OpenFile.pollMask and its wait
 // queues): POLLNVAL for bad descriptors in poll, EBADF in select, the remaining time written
-// back where Linux writes it. The signal mask of ppoll/pselect6 is validated, not yet applied.
+// back where Linux writes it (also when a signal ends the wait: poll_select_finish). ppoll and
+// pselect6 wait under their signal mask (waitmask.ts).
 import type { Family } from './types.js';
 import type { Kernel } from '../kernel.js';
 import type { Call } from '../call.js';
@@ -10,6 +11,7 @@ import * as E from '../errno.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM, type WaitQueue } from '../wait.js';
 import { nowMs } from '../timers.js';
 import type { OpenFile } from '../fd/openfile.js';
+import { readWaitMask } from './waitmask.js';
 
 const POLLRDBAND = 0x080, POLLWRBAND = 0x200;
 const SELECT_IN = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
@@ -36,10 +38,6 @@ function writeRemaining(k: Kernel, tid: number, addr: number, deadline: number, 
   k.mem.view.setBigInt64(0, BigInt(sec), true);
   k.mem.view.setBigInt64(8, BigInt(frac), true);
   k.mem.write(tid, addr, 16);
-}
-
-function checkSigmask(addr: number, size: number): number {
-  return addr !== 0 && size !== 8 ? -E.EINVAL : 0;
 }
 
 // ---- poll ---------------------------------------------------------------------------------
@@ -85,7 +83,7 @@ function writePollfds(k: Kernel, tid: number, addr: number, ps: PollSet): number
   return k.mem.write(tid, addr, ps.fds.length * 8);
 }
 
-function pollCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number): number {
+function pollCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, sigmask?: bigint): number {
   const t = c.task;
   timeoutMs = k.restartedTimeout(c, timeoutMs);
   const addr = c.ptr(0);
@@ -110,7 +108,14 @@ function pollCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number): number
     return w < 0 ? w : n;
   };
   const n = scanPoll(t, ps);
-  if (n > 0 || timeoutMs <= 0) return finish(n, n === 0);
+  if (n > 0) return finish(n);
+  // with nothing ready, a signal ends even a zero-timeout poll (do_poll checks signal_pending)
+  const sig = sigmask === undefined ? 0 : k.signalBeforeWait(c, sigmask);
+  if (sig < 0) {
+    finish(0);
+    return sig;
+  }
+  if (timeoutMs <= 0) return finish(0, true);
   const queues = pollQueues(t, ps.fds, (i) => ps.events[i]);
   const w = k.block(c, queues, () => {
     const m = scanPoll(t, ps);
@@ -119,6 +124,8 @@ function pollCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number): number
     return -E.EAGAIN;
   }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0, true));
   w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
+  w.sigmask = sigmask;
+  w.interrupted = () => finish(0); // do_sys_poll writes revents (all 0) and the time left
   return BLOCKED;
 }
 
@@ -128,16 +135,16 @@ function poll(k: Kernel, c: Call): number {
 }
 
 function ppoll(k: Kernel, c: Call): number {
-  const bad = checkSigmask(c.ptr(3), c.ptr(4));
-  if (bad < 0) return bad;
   const ms = readTimespec(k, c.tid, c.ptr(2), false);
   if (ms < 0) return ms;
-  return pollCore(k, c, ms, c.ptr(2));
+  const mask = readWaitMask(k, c.tid, c.ptr(3), c.ptr(4));
+  if (typeof mask === 'number') return mask;
+  return pollCore(k, c, ms, c.ptr(2), mask);
 }
 
 // ---- select -------------------------------------------------------------------------------
 
-function selectCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, usec: boolean): number {
+function selectCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, usec: boolean, sigmask?: bigint): number {
   const t = c.task;
   timeoutMs = k.restartedTimeout(c, timeoutMs);
   const nfds = c.int(0);
@@ -193,7 +200,15 @@ function selectCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, usec:
     return count;
   };
   const ready = scan();
-  if (ready > 0 || timeoutMs <= 0) return finish(ready, ready === 0);
+  if (ready > 0) return finish(ready);
+  // core_sys_select: nothing ready and a signal pending is EINTR, even with a zero timeout; the
+  // sets are not written back then, the time left is
+  const sig = sigmask === undefined ? 0 : k.signalBeforeWait(c, sigmask);
+  if (sig < 0) {
+    writeRemaining(k, tid, tsAddr, deadline, usec);
+    return sig;
+  }
+  if (timeoutMs <= 0) return finish(0, true);
   const queues = pollQueues(t, fds, events);
   const w = k.block(c, queues, () => {
     const m = scan();
@@ -202,6 +217,8 @@ function selectCore(k: Kernel, c: Call, timeoutMs: number, tsAddr: number, usec:
     return -E.EAGAIN;
   }, timeoutMs === Infinity ? undefined : timeoutMs, () => finish(0, true));
   w.restartCode = -514; // ERESTARTNOHAND: never restarted after a handler
+  w.sigmask = sigmask;
+  w.interrupted = () => writeRemaining(k, tid, tsAddr, deadline, usec);
   return BLOCKED;
 }
 
@@ -212,15 +229,20 @@ function select(k: Kernel, c: Call): number {
 }
 
 function pselect6(k: Kernel, c: Call): number {
-  const ms = readTimespec(k, c.tid, c.ptr(4), false);
-  if (ms < 0) return ms;
+  // the sixth argument points at { const sigset_t *ss; size_t ss_len } (get_sigset_argpack)
+  let maskAddr = 0;
+  let maskSize = 0;
   if (c.ptr(5) !== 0) {
     const r = k.mem.read(c.tid, c.ptr(5), 16);
     if (r < 0) return r;
-    const bad = checkSigmask(Number(k.mem.view.getBigUint64(0, true)), Number(k.mem.view.getBigUint64(8, true)));
-    if (bad < 0) return bad;
+    maskAddr = Number(k.mem.view.getBigUint64(0, true));
+    maskSize = Number(k.mem.view.getBigUint64(8, true));
   }
-  return selectCore(k, c, ms, c.ptr(4), false);
+  const ms = readTimespec(k, c.tid, c.ptr(4), false);
+  if (ms < 0) return ms;
+  const mask = readWaitMask(k, c.tid, maskAddr, maskSize);
+  if (typeof mask === 'number') return mask;
+  return selectCore(k, c, ms, c.ptr(4), false, mask);
 }
 
 export const pollFamily: Family = { poll, ppoll, select, pselect6 };
