@@ -16,6 +16,8 @@ export interface SandboxConfig {
   env: Record<string, string>;
   /** Host directory used as the guest root, read-only (default: the host root). */
   root?: string;
+  /** --overlay: the root becomes an overlay's lower layer and this host directory its upper. */
+  overlay?: string;
   volumes: { host: string; guest: string; readOnly: boolean }[];
   /** --net host: guest TCP may reach the host (see InetNamespace.hostNet). */
   netHost?: boolean;
@@ -100,7 +102,8 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   writeFileSync(join(etc, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t${hostname}\n`);
   writeFileSync(join(etc, 'hostname'), `${hostname}\n`);
   const hostCwd = realpathSync(process.cwd());
-  const mounts: MountSpec[] = [{ guest: '/', host: cfg.root ? realpathSync(cfg.root) : '/', readOnly: true }];
+  const rootHost = cfg.root ? realpathSync(cfg.root) : '/';
+  const mounts: MountSpec[] = [{ guest: '/', host: rootHost, readOnly: true }];
   let cwd = cfg.cwd;
   if (!cfg.root) {
     mounts.push({ guest: hostCwd, host: hostCwd, readOnly: false });
@@ -127,6 +130,10 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
       throw new SandboxError(`starry-sandbox: volume ${v.host}: No such directory`, 125);
     }
     mounts.push({ guest: v.guest, host: h, readOnly: v.readOnly });
+  }
+  if (cfg.overlay !== undefined) {
+    mounts[0].upper = upperLayer(cfg.overlay, rootHost, mounts);
+    mounts[0].readOnly = false;
   }
   // A mount point inside one of our private directories (a working directory under /tmp) must
   // exist there, as on Linux, so that the walk and listings find it.
@@ -169,11 +176,13 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
     argv = [cfg.program, ...cfg.args];
     envp = Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`);
   }
-  const cwdMount = kernel.mounts.lookup(cwd);
+  // the host directory the first guest starts in (an overlay's in the layer that has it)
+  const cwdAt = walkFrom(kernel, '/', cwd, { follow: true });
+  const hostCwdDir = typeof cwdAt === 'number' ? kernel.mounts.lookup(cwd).hostPath(cwd) : cwdAt.mount.hostPath(cwdAt.guest, cwdAt.layer);
   const errors: string[] = [];
   const result = await run(
     kernel,
-    { path: program, argv, envp, cwd: cwdMount.hostPath(cwd), traceAll: !!(cfg.strace || cfg.traceJson) },
+    { path: program, argv, envp, cwd: hostCwdDir, traceAll: !!(cfg.strace || cfg.traceJson) },
     (pid) => cfg.onStart?.(pid, () => kernel.killAll()),
     (msg) => {
       errors.push(msg);
@@ -183,6 +192,40 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
   if (cfg.profile && kernel.profile) writeFileSync(cfg.profile, JSON.stringify(kernel.profile.rows(), null, 1) + '\n');
   if (errors.length && result.status === 0) throw new SandboxError(`starry-sandbox: ${errors.join('; ')}`, 125);
   return exitCode(result.status);
+}
+
+/**
+ * The host directory of --overlay DIR (made if missing). It must not overlap the lower layer
+ * in a way that loops, as overlayfs refuses overlapping layers (ELOOP): the lower inside the
+ * upper would have copy-up write into the lower, and an upper the guest sees through the
+ * overlay itself would show the guest its own upper layer as lower files.
+ */
+function upperLayer(dir: string, lower: string, mounts: MountSpec[]): string {
+  let upper: string;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    upper = realpathSync(resolvePath(dir));
+    if (!statSync(upper).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new SandboxError(`starry-sandbox: --overlay ${dir}: cannot use it as the upper layer (${(e as Error).message}); give a directory`, 125);
+  }
+  const inside = (a: string, b: string): boolean => a === b || b === '/' || a.startsWith(b + '/');
+  if (inside(lower, upper)) {
+    throw new SandboxError(`starry-sandbox: --overlay ${dir}: the root ${lower} lies inside the upper layer ${upper}, so writes would land in the root itself; choose a directory outside it`, 125);
+  }
+  if (inside(upper, lower)) {
+    // where the guest would see the upper directory, unless another mount covers that place
+    const guest = lower === '/' ? upper : upper.slice(lower.length);
+    const covered = mounts.some((m) => m.guest !== '/' && !m.entry && inside(guest, m.guest));
+    if (!covered) {
+      throw new SandboxError(
+        `starry-sandbox: --overlay ${dir}: the upper layer ${upper} is inside the root the guest sees (at ${guest}), so the overlay would contain itself; ` +
+          `choose a directory outside ${lower === '/' ? 'the host root' : lower}${lower === '/' ? ', under the working directory or under /tmp (the sandbox has its own /tmp there)' : ''}`,
+        125,
+      );
+    }
+  }
+  return upper;
 }
 
 /** The exit status a shell would report: the code, or 128+N for death by signal N. */

@@ -18,6 +18,13 @@ live ones; stop ends one and every process in it. (To run a program named ls or 
 
 options:
   --root DIR            use DIR as the guest's root (read-only) instead of the host root
+  --overlay DIR         make the root writable as an overlay: the host root (or --root
+                        DIR) is the lower layer and stays untouched; the guest's changes
+                        to it go to DIR, the upper layer (made if missing; reuse it to see
+                        them again): copies of changed files, ".wh.NAME" for deleted names
+                        and ".wh..wh..opq" in directories that hide the lower one, as in
+                        OCI image layers. DIR must lie outside the root the guest sees
+                        (under the working directory or /tmp is fine)
   -v, --volume HOST:GUEST[:ro]
                         bind a host directory into the guest (read-write unless :ro)
   --cwd DIR             the guest's working directory (default: the current directory)
@@ -52,6 +59,7 @@ options:
 
 export interface CliOptions {
   root?: string;
+  overlay?: string;
   volumes: string[];
   cwd?: string;
   env: string[];
@@ -109,6 +117,7 @@ export function parseArgs(argv: string[]): CliOptions {
     o.given.add(LONG[name] ?? name);
     switch (name) {
       case '--root': o.root = value(name, inline); break;
+      case '--overlay': o.overlay = value(name, inline); break;
       case '-v': case '--volume': o.volumes.push(value(name, inline)); break;
       case '--cwd': o.cwd = value(name, inline); break;
       case '-e': case '--env': {

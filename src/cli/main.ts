@@ -140,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
       args: o.args,
       env: environment(o),
       root: o.root,
+      overlay: o.overlay,
       volumes: o.volumes.map(parseVolume),
       netHost: o.netHost,
       publish: o.publish.map(parsePublish),

@@ -10,6 +10,8 @@ import * as host from '../../host/sys.js';
 
 export class HostFile extends OpenFile {
   readonly native = true;
+  /** Opened in an overlay's lower layer: a change through it must copy the file up first. */
+  onLower = false;
   constructor(
     readonly hostFd: number,
     flags: number,

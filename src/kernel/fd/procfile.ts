@@ -7,6 +7,7 @@ import type { Task } from '../task.js';
 import { EINVAL, EISDIR, ENOTDIR } from '../errno.js';
 import { placeholder } from './hostfile.js';
 import type { Mount } from '../fs/mount.js';
+import { putDirents } from './dirents.js';
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 export const DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
@@ -95,27 +96,11 @@ export class ProcDir extends OpenFile {
     return offset;
   }
 
-  /** linux_dirent64 records into the guest buffer: bytes written, 0 at the end, -EINVAL if none fits. */
-  getdents(k: Kernel, t: Task, addr: number, size: number): number {
+  /** linux_dirent64 (old: linux_dirent) records into the guest buffer: bytes written, 0 at the end, -EINVAL if none fits. */
+  getdents(k: Kernel, t: Task, addr: number, size: number, old = false): number {
     const names = ['.', '..', ...this.entries()];
-    const out = Buffer.alloc(Math.min(size, 65536));
-    let used = 0;
-    while (this.index < names.length) {
-      const name = names[this.index];
-      const reclen = (19 + Buffer.byteLength(name, 'latin1') + 1 + 7) & ~7;
-      if (used + reclen > out.length) break;
-      out.writeBigUInt64LE(BigInt(1000 + this.index), used); // d_ino
-      out.writeBigInt64LE(BigInt(this.index + 1), used + 8); // d_off
-      out.writeUInt16LE(reclen, used + 16);
-      out[used + 18] = this.index < 2 ? DT_DIR : this.typeOf(name);
-      out.write(name, used + 19, 'latin1');
-      out.fill(0, used + 19 + Buffer.byteLength(name, 'latin1'), used + reclen);
-      used += reclen;
-      this.index++;
-    }
-    if (used === 0 && this.index < names.length) return -EINVAL;
-    const w = k.mem.writeFrom(t.tid, addr, out, 0, used);
-    return w < 0 ? w : used;
+    const entries = names.map((name, i) => ({ ino: BigInt(1000 + i), type: i < 2 ? DT_DIR : this.typeOf(name), name }));
+    return putDirents(k, t, addr, size, entries, this, old);
   }
 }
 

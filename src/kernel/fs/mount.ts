@@ -1,5 +1,6 @@
 // MountTable: the guest's view of the filesystem. Each mount maps a guest directory onto a host
-// directory, read-only or read-write; the longest matching guest prefix wins.
+// directory, read-only or read-write, or onto an overlay of a read-only host directory (lower)
+// and a writable one (upper); the longest matching guest prefix wins.
 import * as host from '../../host/sys.js';
 import type { GeneratedFs } from './procfs.js';
 
@@ -19,11 +20,32 @@ export interface MountSpec {
   type?: string;
   /** A single-file mount: guest is that file, the host file is this entry of the host directory. */
   entry?: string;
+  /** An overlay: host is the read-only lower layer and this host directory the upper (fs/overlay.ts). */
+  upper?: string;
 }
 
-export class Mount {
+/** A host directory tree files are found in: a mount's own, or an overlay's upper layer. */
+export interface Layer {
   /** O_PATH descriptor of the host directory: every host lookup is relative to it. */
   readonly rootFd: number;
+  readonly host: string;
+}
+
+/** The writable layer of an overlay mount. */
+export class UpperLayer implements Layer {
+  readonly rootFd: number;
+  constructor(readonly host: string) {
+    const fd = host_open(host);
+    if (fd < 0) throw new Error(`starry-sandbox: cannot use ${host} as an overlay's upper layer: ${errnoText(-fd)}`);
+    this.rootFd = fd;
+  }
+}
+
+export class Mount implements Layer {
+  /** O_PATH descriptor of the host directory (an overlay's lower layer): every host lookup is relative to it. */
+  readonly rootFd: number;
+  /** An overlay's upper layer; the mount itself is then the lower one. */
+  upper: UpperLayer | undefined;
   /** Set for procfs, sysfs and cgroup2: lookups go to the kernel, not the host. */
   generated: GeneratedFs | undefined;
   /** Mount id and parent's mount id, as /proc/self/mountinfo numbers them. */
@@ -47,6 +69,11 @@ export class Mount {
   /** The target of a kernel-made link at rel (a top-level name), if there is one. */
   linkAt(rel: string): string | undefined {
     return this.links?.get(rel);
+  }
+
+  /** The host trees files of this mount live in, the upper layer first. */
+  layers(): Layer[] {
+    return this.upper ? [this.upper, this] : [this];
   }
 
   /** The names at the top of a filtered view (only + links) that exist. */
@@ -81,12 +108,16 @@ export class Mount {
     return this.guest === '/' ? guestPath.slice(1) : guestPath.slice(this.guest.length + 1);
   }
 
-  /** The host path for a guest path under this mount (for execve and the CLI). */
-  hostPath(guestPath: string): string {
-    const r = this.rel(guestPath);
-    if (r === '.') return this.host;
-    return this.host.endsWith('/') ? this.host + r : `${this.host}/${r}`;
+  /** The host path for a guest path under this mount (for execve and the CLI), in layer. */
+  hostPath(guestPath: string, layer: Layer = this): string {
+    return hostPathIn(layer, this.rel(guestPath));
   }
+}
+
+/** The host path of rel (below the layer's root, "." for the root). */
+export function hostPathIn(layer: Layer, rel: string): string {
+  if (rel === '.') return layer.host;
+  return layer.host.endsWith('/') ? layer.host + rel : `${layer.host}/${rel}`;
 }
 
 function host_open(path: string): number {
@@ -108,7 +139,8 @@ export class MountTable {
     const links = spec.links ? new Map(Object.entries(spec.links)) : undefined;
     const m = new Mount(guest, spec.host, spec.readOnly, spec.devices ?? false, spec.only ? new Set(spec.only) : undefined, spec.entry, links);
     if (spec.generated) m.generated = generated?.[spec.generated];
-    m.type = spec.type ?? spec.generated ?? 'starryfs';
+    if (spec.upper !== undefined) m.upper = new UpperLayer(spec.upper);
+    m.type = spec.type ?? spec.generated ?? (m.upper ? 'overlay' : 'starryfs');
     this.mounts = this.mounts.filter((x) => x.guest !== guest);
     this.mounts.push(m);
     // longest guest prefix first, for lookups; mount ids in mountinfo's order (parents first)
@@ -154,23 +186,31 @@ export class MountTable {
     let best: string | undefined;
     let bestLen = -1;
     for (const m of this.mounts) {
-      if (m.generated || m.host.length <= bestLen) continue;
-      let rel: string;
-      if (m.entry) {
-        if (hostPath !== (m.host.endsWith('/') ? m.host : m.host + '/') + m.entry) continue;
-        rel = '.';
-      } else if (hostPath === m.host) rel = '.';
-      else if (m.host === '/' && hostPath.startsWith('/')) rel = hostPath.slice(1);
-      else if (hostPath.startsWith(m.host + '/')) rel = hostPath.slice(m.host.length + 1);
-      else continue;
-      const guest = rel === '.' ? m.guest : m.guest === '/' ? '/' + rel : `${m.guest}/${rel}`;
-      // shadowed by another mount, or outside a filtered view: not visible there
-      if (this.lookup(guest) !== m || !m.visible(rel)) continue;
-      best = guest;
-      bestLen = m.host.length;
+      if (m.generated) continue;
+      for (const layer of m.layers()) {
+        if (layer.host.length <= bestLen) continue;
+        let rel: string | undefined;
+        if (m.entry) {
+          if (hostPath !== (m.host.endsWith('/') ? m.host : m.host + '/') + m.entry) continue;
+          rel = '.';
+        } else rel = relBelow(layer.host, hostPath);
+        if (rel === undefined) continue;
+        const guest = rel === '.' ? m.guest : m.guest === '/' ? '/' + rel : `${m.guest}/${rel}`;
+        // shadowed by another mount, or outside a filtered view: not visible there
+        if (this.lookup(guest) !== m || !m.visible(rel)) continue;
+        best = guest;
+        bestLen = layer.host.length;
+      }
     }
     return best;
   }
+}
+
+/** hostPath below the host directory root, "." for root itself; undefined when outside it. */
+export function relBelow(root: string, hostPath: string): string | undefined {
+  if (hostPath === root) return '.';
+  if (root === '/') return hostPath.startsWith('/') ? hostPath.slice(1) : undefined;
+  return hostPath.startsWith(root + '/') ? hostPath.slice(root.length + 1) : undefined;
 }
 
 /** Lexically normalize an absolute path: no ".", "..", or repeated slashes. */

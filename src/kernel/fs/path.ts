@@ -3,7 +3,8 @@
 // crossing mount points, ELOOP after 40 links, ENOTDIR/ENOENT as Linux reports them.
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
-import type { Mount } from './mount.js';
+import type { Layer, Mount } from './mount.js';
+import { forgetCursor, lookup as overlayLookup, foundIn } from './overlay.js';
 import { EBADF, ELOOP, ENOENT, ENOTDIR, EXDEV } from '../errno.js';
 import * as host from '../../host/sys.js';
 import { currentPath } from './where.js';
@@ -34,7 +35,13 @@ export class Resolved {
     readonly node?: ProcNode,
     /** A /proc/PID/fd/N link followed to a file no path names (a pipe, inherited stdio). */
     readonly file?: OpenFile,
+    /** The host tree the entry is in: the mount's, or an overlay's upper layer (also for a missing entry). */
+    readonly layer: Layer = mount,
   ) {}
+  /** On an overlay, the entry is the lower layer's (a change must copy it up first). */
+  get inLower(): boolean {
+    return this.mount.upper !== undefined && this.layer === this.mount;
+  }
   get exists(): boolean {
     return this.mode !== 0;
   }
@@ -112,6 +119,8 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
   todo.reverse(); // pop() takes the next component
   let links = 0;
   let mode = host.S_IFDIR; // the start is a directory
+  let layer: Layer | undefined; // where the last component was found (undefined: look again)
+  forgetCursor();
   while (todo.length > 0) {
     const name = todo.pop()!;
     if (name === '..') {
@@ -121,6 +130,7 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
       }
       cur.pop();
       mode = host.S_IFDIR;
+      layer = undefined;
       continue;
     }
     const last = todo.length === 0;
@@ -128,6 +138,7 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     const guest = '/' + cur.join('/');
     const m = k.mounts.lookup(guest);
     if (m.generated) {
+      layer = undefined;
       const node = m.generated.lookup(t, m.rel(guest));
       if (!node) {
         if (last && opts.allowMissing) return new Resolved(guest, m, m.rel(guest), 0);
@@ -170,23 +181,36 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     const rel = m.rel(guest);
     const made = m.linkAt(rel); // a link the kernel adds to the view (/dev/stdin)
     if (made !== undefined && last && !follow) return new Resolved(guest, m, rel, host.S_IFLNK | 0o777, link(() => made));
-    const r = made !== undefined ? 0 : m.visible(rel) ? host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW) : -ENOENT;
-    if (r < 0) {
-      if (r === -ENOENT && k.mounts.leadsToMount(guest)) {
+    // the entry's st_mode, or -errno
+    let st: number;
+    layer = m;
+    if (made !== undefined) st = host.S_IFLNK | 0o777;
+    else if (m.upper) {
+      st = overlayLookup(m, rel);
+      layer = foundIn;
+    } else if (!m.visible(rel)) st = -ENOENT;
+    else {
+      const r = host.fstatat(m.rootFd, rel, host.AT_SYMLINK_NOFOLLOW);
+      st = r === 0 ? host.statMode() : r;
+    }
+    if (st < 0) {
+      if (st === -ENOENT && k.mounts.leadsToMount(guest)) {
         mode = host.S_IFDIR | 0o755;
+        layer = undefined;
         continue;
       }
-      if (r === -ENOENT && last && opts.allowMissing) return new Resolved(guest, m, rel, 0);
-      return r;
+      if (st === -ENOENT && last && opts.allowMissing) return new Resolved(guest, m, rel, 0, undefined, undefined, m.upper ?? m);
+      return st;
     }
-    mode = made !== undefined ? host.S_IFLNK | 0o777 : host.statMode();
+    mode = st;
     const type = mode & host.S_IFMT;
     if (type === host.S_IFLNK && (!last || follow)) {
       if (resolve & RESOLVE_NO_SYMLINKS) return -ELOOP;
       if (++links > MAXSYMLINKS) return -ELOOP;
-      const target = made ?? host.readlinkat(m.rootFd, rel);
+      const target = made ?? host.readlinkat(layer.rootFd, rel);
       if (typeof target === 'number') return target;
       cur.pop();
+      layer = undefined;
       if (target.charCodeAt(0) === 47) {
         if (resolve & RESOLVE_BENEATH) return -EXDEV;
         cur = resolve & RESOLVE_IN_ROOT ? base.slice() : [];
@@ -208,5 +232,10 @@ export function walkFrom(k: Kernel, start: string, path: string, opts: WalkOptio
     const node = m.generated.lookup(t, m.rel(guest));
     if (node) return new Resolved(guest, m, m.rel(guest), host.S_IFDIR | (node.mode ?? 0o555), node);
   }
-  return new Resolved(guest, m, m.rel(guest), mode);
+  if (m.upper && layer === undefined) {
+    // the walk ended on a directory it went back to ("a/b/..", ".", a symlink's target)
+    const st = overlayLookup(m, m.rel(guest));
+    if (st >= 0) return new Resolved(guest, m, m.rel(guest), st, undefined, undefined, foundIn);
+  }
+  return new Resolved(guest, m, m.rel(guest), mode, undefined, undefined, layer ?? m);
 }

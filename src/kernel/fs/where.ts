@@ -4,6 +4,7 @@
 import type { OpenFile } from '../fd/openfile.js';
 import * as host from '../../host/sys.js';
 import { ENOENT } from '../errno.js';
+import { relBelow } from './mount.js';
 
 /** Bumped by every rename, unlink and rmdir the kernel makes. */
 let generation = 0;
@@ -20,12 +21,13 @@ export function currentPath(f: OpenFile): string | number {
     const target = host.readlinkat(host.AT_FDCWD, `/proc/self/fd/${fd}`);
     if (typeof target === 'string') {
       if (target.endsWith(' (deleted)')) now = -ENOENT;
-      else if (target === m.host) now = m.guest;
       else {
-        const hostRoot = m.host === '/' ? '' : m.host;
-        if (target.startsWith(hostRoot + '/')) {
-          const rest = target.slice(hostRoot.length);
-          now = m.guest === '/' ? rest : m.guest + rest;
+        // an overlay's directory may be open in either layer
+        for (const layer of m.layers()) {
+          const rel = relBelow(layer.host, target);
+          if (rel === undefined) continue;
+          now = rel === '.' ? m.guest : m.guest === '/' ? '/' + rel : `${m.guest}/${rel}`;
+          break;
         }
       }
     }

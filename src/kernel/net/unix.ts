@@ -8,7 +8,7 @@ import type { Call } from '../call.js';
 import * as E from '../errno.js';
 import * as host from '../../host/sys.js';
 import { walk, AT_FDCWD } from '../fs/path.js';
-import { inParent, statResolved } from '../fs/ops.js';
+import { createEntry, statResolved } from '../fs/ops.js';
 import { Socket, WMEM_DEFAULT, RMEM_DEFAULT } from './socket.js';
 import { StreamSocket, type StreamNamespace } from './stream.js';
 import { DgramSocket, type DgramNamespace } from './dgram.js';
@@ -45,7 +45,7 @@ export class UnixNamespace implements StreamNamespace, DgramNamespace {
     if (r.mount.readOnly) return -E.EROFS;
     if (r.node || r.mount.generated) return -E.EACCES;
     const mode = S_IFSOCK | (0o777 & ~t.fs.umask);
-    const made = inParent(r, (fd, n) => host.sys(NR_mknodat, fd, host.putPath(host.PATH2, n), mode, 0));
+    const made = createEntry(r, (fd, n) => host.sys(NR_mknodat, fd, host.putPath(host.PATH2, n), mode, 0));
     if (made < 0) return made === -E.EEXIST ? -E.EADDRINUSE : made;
     const st = statResolved(r);
     if (st < 0) return st;

@@ -11,6 +11,7 @@ import { openResolved, statResolved } from '../fs/ops.js';
 import * as E from '../errno.js';
 import * as host from '../../host/sys.js';
 import { NR } from '../abi/sysnames.js';
+import { relBelow } from '../fs/mount.js';
 
 const TA_CONTINUE = 0, TA_RETURN = 1, TA_SET_ARGS = 2;
 const SYS_execveat = 322;
@@ -92,7 +93,7 @@ function planExec(k: Kernel, t: Task, regs: number[], at: boolean): Plan | numbe
     if (r.isDir) return -E.EACCES;
     if ((r.mode & host.S_IFMT) !== host.S_IFREG) return -E.EACCES;
     const head = readHead(r);
-    if (typeof head === 'number') return { exe: r.guest, hostPath: r.mount.hostPath(r.guest), argv: argv0Changed ? argv : undefined }; // let the host say why
+    if (typeof head === 'number') return { exe: r.guest, hostPath: r.mount.hostPath(r.guest, r.layer), argv: argv0Changed ? argv : undefined }; // let the host say why
     if (head[0] === 0x23 && head[1] === 0x21 /* #! */) {
       if (depth >= 4) return -E.ELOOP;
       const line = scriptLine(head);
@@ -110,13 +111,13 @@ function planExec(k: Kernel, t: Task, regs: number[], at: boolean): Plan | numbe
     }
     const interp = elfInterpreter(r, head);
     if (typeof interp === 'number') return interp;
-    const hostPath = r.mount.hostPath(r.guest);
+    const hostPath = r.mount.hostPath(r.guest, r.layer);
     // the host finds the same file by the guest's own words: keep them (comm, AT_EXECFN)
-    const asNamed = { exe: r.guest, hostPath: sameOnHost(p, named) ? p : named.mount.hostPath(named.guest), argv: undefined };
+    const asNamed = { exe: r.guest, hostPath: sameOnHost(p, named) ? p : named.mount.hostPath(named.guest, named.layer), argv: undefined };
     if (interp === undefined) return argv0Changed ? { exe: r.guest, hostPath, argv } : asNamed;
     const loader = walk(k, t, AT_FDCWD, interp, { follow: true });
     if (typeof loader === 'number') return loader === -E.ENOENT ? -E.ENOENT : loader;
-    const loaderHost = loader.mount.hostPath(loader.guest);
+    const loaderHost = loader.mount.hostPath(loader.guest, loader.layer);
     if (loaderHost === interp || sameOnHost(interp, loader)) return argv0Changed ? { exe: r.guest, hostPath, argv } : asNamed;
     // The host would load its own interpreter: run the guest's as a program instead.
     const current = argv ?? readArgv(k, t.tid, argvAddr);
@@ -131,7 +132,7 @@ function sameOnHost(path: string, r: Resolved): boolean {
   if (host.fstatat(host.AT_FDCWD, path, 0) < 0) return false;
   const dev = host.statDev();
   const ino = host.statIno();
-  if (host.fstatat(host.AT_FDCWD, r.mount.hostPath(r.guest), 0) < 0) return false;
+  if (host.fstatat(host.AT_FDCWD, r.mount.hostPath(r.guest, r.layer), 0) < 0) return false;
   return host.statDev() === dev && host.statIno() === ino;
 }
 
@@ -232,12 +233,14 @@ export function verifyExecuted(k: Kernel, tid: number): boolean {
   if (host.fstatat(host.AT_FDCWD, `/proc/${tid}/exe`, 0) < 0) return true;
   const want = `${host.statDev()}:${host.statIno()}`;
   for (const m of k.mounts.all()) {
-    const base = m.host.endsWith('/') ? m.host : `${m.host}/`;
-    if (m.generated || !exe.startsWith(base)) continue;
-    const guest = (m.guest === '/' ? '' : m.guest) + '/' + exe.slice(base.length);
-    const r = walkFrom(k, '/', guest, { follow: true });
-    if (typeof r === 'number' || statResolved(r) < 0) continue;
-    if (`${host.statDev()}:${host.statIno()}` === want) return true;
+    for (const layer of m.layers()) {
+      const rel = relBelow(layer.host, exe);
+      if (m.generated || rel === undefined || rel === '.') continue;
+      const guest = (m.guest === '/' ? '' : m.guest) + '/' + rel;
+      const r = walkFrom(k, '/', guest, { follow: true });
+      if (typeof r === 'number' || statResolved(r) < 0) continue;
+      if (`${host.statDev()}:${host.statIno()}` === want) return true;
+    }
   }
   return false;
 }

@@ -9,8 +9,9 @@ import * as E from '../errno.js';
 import * as host from '../../host/sys.js';
 import { NR } from '../abi/sysnames.js';
 import { walk, AT_FDCWD, type Resolved } from '../fs/path.js';
-import { inParent, openResolved, SAFE_RESOLVE } from '../fs/ops.js';
+import { inParent, openResolved, SAFE_RESOLVE, createEntry, changeable, removeEntry, renameEntry, linkEntry, entryOf } from '../fs/ops.js';
 import { HostFile, PathFile } from '../fd/hostfile.js';
+import { MergedDir } from '../fd/mergeddir.js';
 import {
   O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_CLOEXEC,
   O_TMPFILE, O_LARGEFILE, O_NOCTTY, O_WRONLY, O_NONBLOCK, O_RDWR, O_APPEND,
@@ -46,7 +47,7 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   if (typeof p === 'number') return p;
   if ((flags & O_TMPFILE) === O_TMPFILE) return -E.EOPNOTSUPP;
   const creat = (flags & O_CREAT) !== 0;
-  const r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW), allowMissing: creat, resolve });
+  let r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW), allowMissing: creat, resolve });
   if (typeof r === 'number') return r;
   const acc = flags & O_ACCMODE;
   if (r.file) return reopen(k, c, r.file, flags);
@@ -57,7 +58,7 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
     if (p.endsWith('/')) return -E.EISDIR;
     if (r.mount.readOnly) return -E.EROFS;
     const m = mode & 0o7777 & ~t.fs.umask;
-    hostFd = inParent(r, (dfd, name) =>
+    hostFd = createEntry(r, (dfd, name) =>
       host.openat2(dfd, name, (flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOFOLLOW, m, SAFE_RESOLVE));
   } else {
     if (creat && flags & O_EXCL) return -E.EEXIST;
@@ -77,6 +78,12 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
       // the top of a filtered view lists what the view shows, not the host directory
       if (isDir && r.mount.only && r.rel === '.') return installLowest(k, c, new ViewDir(r.mount, (flags & O_NONBLOCK) | O_DIRECTORY | O_LARGEFILE, r.guest), 0, (flags & O_CLOEXEC) !== 0);
     }
+    if (type === host.S_IFREG && !(flags & O_PATH) && (acc !== O_RDONLY || flags & O_TRUNC)) {
+      // an overlay's lower file is copied up first (without its data when it is truncated)
+      const up = changeable(r, 'write', !(flags & O_TRUNC));
+      if (typeof up === 'number') return up;
+      r = up;
+    }
     hostFd = openResolved(r, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY), 0);
   }
   if (hostFd < 0) return hostFd;
@@ -86,9 +93,10 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
     return installLowest(k, c, pf, 0, (flags & O_CLOEXEC) !== 0);
   }
   const fileFlags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
-  const file = isPtmx(r) ? ptyMaster(k, hostFd, fileFlags, r) : new HostFile(hostFd, fileFlags, r.mount, r.guest);
+  const file = isPtmx(r) ? ptyMaster(k, hostFd, fileFlags, r) : isDir && r.mount.upper ? new MergedDir(hostFd, fileFlags, r.mount, r.guest) : new HostFile(hostFd, fileFlags, r.mount, r.guest);
   if (typeof file === 'number') return file;
   file.isDirectory = isDir;
+  if (file instanceof HostFile) file.onLower = r.inLower;
   return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
 }
 
@@ -182,7 +190,7 @@ function getcwd(k: Kernel, c: Call): number {
 
 function searchable(r: Resolved): number {
   if (!r.isDir) return -E.ENOTDIR;
-  return host.sys(NR.faccessat2, r.mount.rootFd, host.putPath(host.PATH1, r.rel), 1 /* X_OK */, host.AT_SYMLINK_NOFOLLOW);
+  return host.sys(NR.faccessat2, r.layer.rootFd, host.putPath(host.PATH1, r.rel), 1 /* X_OK */, host.AT_SYMLINK_NOFOLLOW);
 }
 
 function chdir(k: Kernel, c: Call): number {
@@ -229,7 +237,7 @@ function mkdirCore(k: Kernel, c: Call, dirfd: number, pathArg: number, modeArg: 
   const r = forCreate(k, c, dirfd, path(k, c, pathArg));
   if (typeof r === 'number') return r;
   const mode = c.u32(modeArg) & 0o7777 & ~c.task.fs.umask;
-  return inParent(r, (fd, name) => host.sys(NR.mkdirat, fd, host.putPath(host.PATH2, name), mode));
+  return createEntry(r, (fd, name) => host.sys(NR.mkdirat, fd, host.putPath(host.PATH2, name), mode), true);
 }
 
 const S_IFSOCK = 0o140000;
@@ -245,7 +253,7 @@ function mknodCore(k: Kernel, c: Call, dirfd: number, pathArg: number, modeArg: 
   if (typeof r === 'number') return r;
   if (type === host.S_IFCHR || type === host.S_IFBLK) return -E.EPERM;
   const m = (type || host.S_IFREG) | (mode & 0o7777 & ~c.task.fs.umask);
-  return inParent(r, (fd, name) => host.sys(NR.mknodat, fd, host.putPath(host.PATH2, name), m, 0));
+  return createEntry(r, (fd, name) => host.sys(NR.mknodat, fd, host.putPath(host.PATH2, name), m, 0));
 }
 
 function unlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, flags: number): number {
@@ -263,7 +271,7 @@ function unlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, flags: n
   if (!(flags & AT_REMOVEDIR) && r.isDir) return -E.EISDIR;
   if (flags & AT_REMOVEDIR && !r.isDir) return -E.ENOTDIR;
   if (r.mount.readOnly) return -E.EROFS;
-  const res = inParent(r, (fd, name) => host.sys(NR.unlinkat, fd, host.putPath(host.PATH2, name), flags));
+  const res = removeEntry(r, (flags & AT_REMOVEDIR) !== 0);
   if (res === 0 && flags & AT_REMOVEDIR) namespaceChanged();
   return res;
 }
@@ -281,9 +289,7 @@ function renameCore(k: Kernel, c: Call, oldDir: number, oldArg: number, newDir: 
   if (from.mount !== to.mount) return -E.EXDEV;
   if (k.mounts.isMountPoint(from.guest) || k.mounts.isMountPoint(to.guest)) return -E.EBUSY;
   if (from.mount.readOnly) return -E.EROFS;
-  const res = inParent(from, (ofd, oname) =>
-    inParent(to, (nfd, nname) =>
-      host.sys(NR.renameat2, ofd, host.putPath(host.PATH1, oname), nfd, host.putPath(host.PATH2, nname), flags)));
+  const res = renameEntry(from, to, flags);
   if (res === 0) namespaceChanged();
   return res;
 }
@@ -293,7 +299,7 @@ function symlinkCore(k: Kernel, c: Call, targetArg: number, dirfd: number, linkA
   if (typeof target === 'number') return target;
   const r = forCreate(k, c, dirfd, path(k, c, linkArg));
   if (typeof r === 'number') return r;
-  return inParent(r, (fd, name) => {
+  return createEntry(r, (fd, name) => {
     host.putPath(host.PATH1, target);
     return host.sys(NR.symlinkat, host.addr(host.PATH1), fd, host.putPath(host.PATH2, name));
   });
@@ -309,9 +315,7 @@ function linkCore(k: Kernel, c: Call, oldDir: number, oldArg: number, newDir: nu
   if (typeof to === 'number') return to;
   if (from.mount !== to.mount) return -E.EXDEV;
   if (from.isDir) return -E.EPERM;
-  return inParent(from, (ofd, oname) =>
-    inParent(to, (nfd, nname) =>
-      host.sys(NR.linkat, ofd, host.putPath(host.PATH1, oname), nfd, host.putPath(host.PATH2, nname), 0)));
+  return linkEntry(from, to);
 }
 
 function readlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, bufArg: number, sizeArg: number): number {
@@ -351,7 +355,7 @@ function accessCore(k: Kernel, c: Call, dirfd: number, pathArg: number, mode: nu
   if (r.node) return mode & 2 && !r.node.write ? -E.EACCES : 0;
   const type = r.mode & host.S_IFMT;
   if (mode & 2 && r.mount.readOnly && (type === host.S_IFREG || type === host.S_IFDIR || type === host.S_IFLNK)) return -E.EROFS;
-  return host.sys(NR.faccessat2, r.mount.rootFd, host.putPath(host.PATH1, r.rel), mode, host.AT_SYMLINK_NOFOLLOW | (flags & AT_EACCESS));
+  return host.sys(NR.faccessat2, r.layer.rootFd, host.putPath(host.PATH1, r.rel), mode, host.AT_SYMLINK_NOFOLLOW | (flags & AT_EACCESS));
 }
 
 /** Resolve an existing path for a metadata change: EROFS on read-only mounts. */
@@ -364,43 +368,75 @@ function forChange(k: Kernel, c: Call, dirfd: number, pathArg: number, follow: b
   return r;
 }
 
+function chmodAt(r: Resolved, mode: number): number {
+  if (r.isSymlink) return -E.EOPNOTSUPP;
+  const up = changeable(r, 'owner');
+  if (typeof up === 'number') return up;
+  return inParent(up, (fd, name) => host.sys(NR.fchmodat2 ?? 452, fd, host.putPath(host.PATH2, name), mode & 0o7777, host.AT_SYMLINK_NOFOLLOW));
+}
+
+function chownAt(r: Resolved, uid: number, gid: number): number {
+  const up = changeable(r, 'owner');
+  if (typeof up === 'number') return up;
+  return inParent(up, (fd, name) => host.sys(NR.fchownat, fd, host.putPath(host.PATH2, name), uid, gid, host.AT_SYMLINK_NOFOLLOW));
+}
+
+const UTIME_NOW = (1 << 30) - 1;
+/** The guest's two timespecs for utimensat, while the walk and copy-up use the scratch buffer. */
+const guestTimes = Buffer.alloc(32);
+const TIMES_AT = host.STRUCT + 1024;
+
+/** utimensat of r: times from guestTimes, or now (given: false). */
+function utimesAt(r: Resolved, given: boolean): number {
+  // setting the times to now needs write access or ownership, other times ownership (utimensat(2))
+  const now = !given || (guestTimes.readBigInt64LE(8) === BigInt(UTIME_NOW) && guestTimes.readBigInt64LE(24) === BigInt(UTIME_NOW));
+  const up = changeable(r, now ? 'touch' : 'owner');
+  if (typeof up === 'number') return up;
+  guestTimes.copy(host.scratch, TIMES_AT);
+  return inParent(up, (fd, name) => host.sys(NR.utimensat, fd, host.putPath(host.PATH2, name), given ? host.addr(TIMES_AT) : 0, host.AT_SYMLINK_NOFOLLOW));
+}
+
 function chmodCore(k: Kernel, c: Call, dirfd: number, pathArg: number, mode: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
   const r = forChange(k, c, dirfd, pathArg, !(flags & AT_SYMLINK_NOFOLLOW));
   if (typeof r === 'number') return r;
-  if (r.isSymlink) return -E.EOPNOTSUPP;
-  return inParent(r, (fd, name) => host.sys(NR.fchmodat2 ?? 452, fd, host.putPath(host.PATH2, name), mode & 0o7777, host.AT_SYMLINK_NOFOLLOW));
+  return chmodAt(r, mode);
 }
 
 function chownCore(k: Kernel, c: Call, dirfd: number, pathArg: number, uid: number, gid: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
   const r = forChange(k, c, dirfd, pathArg, !(flags & AT_SYMLINK_NOFOLLOW));
   if (typeof r === 'number') return r;
-  return inParent(r, (fd, name) => host.sys(NR.fchownat, fd, host.putPath(host.PATH2, name), uid, gid, host.AT_SYMLINK_NOFOLLOW));
+  return chownAt(r, uid, gid);
 }
 
-/** fchmod/fchown/futimens on a descriptor: native on writable mounts. */
-function fdChange(k: Kernel, c: Call): number {
+/**
+ * fchmod/fchown/futimens on a descriptor: native on writable mounts; a file opened in an
+ * overlay's lower layer is copied up and changed by path (byPath).
+ */
+function fdChange(k: Kernel, c: Call, byPath: (r: Resolved) => number): number {
   const f = c.task.files.get(c.fd(0));
   if (!f) return -E.EBADF;
   if (!f.native) return 0;
   if (!(f instanceof HostFile) || !f.mount) return -E.EPERM;
-  return f.mount.readOnly ? -E.EROFS : CONTINUE;
+  if (f.mount.readOnly) return -E.EROFS;
+  if (!f.onLower) return CONTINUE;
+  const r = entryOf(k, f);
+  return typeof r === 'number' ? r : byPath(r);
 }
 
 function utimensat(k: Kernel, c: Call): number {
   const flags = c.int(3);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
-  if (c.ptr(1) === 0) return fdChange(k, c);
+  const given = c.ptr(2) !== 0;
+  if (given) {
+    const rr = k.mem.readInto(c.tid, c.ptr(2), guestTimes, 0, 32);
+    if (rr < 0) return rr;
+  }
+  if (c.ptr(1) === 0) return fdChange(k, c, (r) => utimesAt(r, given));
   const r = forChange(k, c, c.fd(0), 1, !(flags & AT_SYMLINK_NOFOLLOW));
   if (typeof r === 'number') return r;
-  let times = 0;
-  if (c.ptr(2) !== 0) {
-    const rr = k.mem.readInto(c.tid, c.ptr(2), host.scratch, host.STRUCT, 32);
-    if (rr < 0) return rr;
-    times = host.addr(host.STRUCT);
-  }
-  return inParent(r, (fd, name) => host.sys(NR.utimensat, fd, host.putPath(host.PATH2, name), times, host.AT_SYMLINK_NOFOLLOW));
+  return utimesAt(r, given);
 }
 
 function truncate(k: Kernel, c: Call): number {
@@ -409,7 +445,9 @@ function truncate(k: Kernel, c: Call): number {
   const r = forChange(k, c, AT_FDCWD, 0, true);
   if (typeof r === 'number') return r;
   if (r.isDir) return -E.EISDIR;
-  const fd = openResolved(r, O_WRONLY);
+  const up = changeable(r, 'write', len !== 0);
+  if (typeof up === 'number') return up;
+  const fd = openResolved(up, O_WRONLY);
   if (fd < 0) return fd;
   const res = host.sys(NR.ftruncate, fd, len);
   host.close(fd);
@@ -439,31 +477,39 @@ function generatedStatfs(k: Kernel, c: Call, m: Mount, buf: number): number {
   return w < 0 ? w : 0;
 }
 
+const OVERLAYFS_SUPER_MAGIC = 0x794c7630;
+
+/**
+ * fstatfs of the host descriptor fd into the guest's buf. An overlay reports its upper layer's
+ * filesystem with its own f_type, as overlayfs does.
+ */
+function hostStatfs(k: Kernel, c: Call, fd: number, m: Mount | undefined, buf: number): number {
+  const res = host.sys(NR.fstatfs, m?.upper ? m.upper.rootFd : fd, host.addr(host.STRUCT));
+  if (res < 0) return res;
+  if (m?.upper) host.scratchView.setBigInt64(host.STRUCT, BigInt(OVERLAYFS_SUPER_MAGIC), true);
+  const w = k.mem.writeFrom(c.tid, buf, host.scratch, host.STRUCT, 120);
+  return w < 0 ? w : 0;
+}
+
 function statfs(k: Kernel, c: Call): number {
   const p = path(k, c, 0);
   if (typeof p === 'number') return p;
   const r = walk(k, c.task, AT_FDCWD, p, { follow: true });
   if (typeof r === 'number') return r;
   if (r.mount.generated) return generatedStatfs(k, c, r.mount, c.ptr(1));
+  if (r.mount.upper) return hostStatfs(k, c, -1, r.mount, c.ptr(1));
   const fd = openResolved(r, O_PATH);
   if (fd < 0) return fd;
-  const res = host.sys(NR.fstatfs, fd, host.addr(host.STRUCT));
+  const res = hostStatfs(k, c, fd, undefined, c.ptr(1));
   host.close(fd);
-  if (res < 0) return res;
-  const w = k.mem.writeFrom(c.tid, c.ptr(1), host.scratch, host.STRUCT, 120);
-  return w < 0 ? w : 0;
+  return res;
 }
 
 function fstatfs(k: Kernel, c: Call): number {
   const f = c.task.files.get(c.fd(0));
   if (!f) return -E.EBADF;
-  if (f.native) return CONTINUE;
-  if (f instanceof PathFile) {
-    const res = host.sys(NR.fstatfs, f.statFd(), host.addr(host.STRUCT));
-    if (res < 0) return res;
-    const w = k.mem.writeFrom(c.tid, c.ptr(1), host.scratch, host.STRUCT, 120);
-    return w < 0 ? w : 0;
-  }
+  if (f.native) return f.mount?.upper ? hostStatfs(k, c, -1, f.mount, c.ptr(1)) : CONTINUE;
+  if (f instanceof PathFile) return hostStatfs(k, c, f.statFd(), f.mount, c.ptr(1));
   if ((f instanceof ProcFile || f instanceof ProcDir) && f.guestPath.startsWith('/')) {
     const m = k.mounts.lookup(f.guestPath);
     if (m.generated) return generatedStatfs(k, c, m, c.ptr(1));
@@ -473,12 +519,14 @@ function fstatfs(k: Kernel, c: Call): number {
   return w < 0 ? w : 0;
 }
 
-function getdents64(k: Kernel, c: Call): number {
-  const f = c.task.files.get(c.fd(0));
-  if (!f) return -E.EBADF;
-  if (f.native) return CONTINUE;
-  if (f instanceof ProcDir) return f.getdents(k, c.task, c.ptr(1), c.u32(2));
-  return -E.ENOTDIR;
+/** getdents64, or the old getdents: host directories natively, but those the kernel lists. */
+function getdents(old: boolean) {
+  return (k: Kernel, c: Call): number => {
+    const f = c.task.files.get(c.fd(0));
+    if (!f) return -E.EBADF;
+    if (f instanceof MergedDir || f instanceof ProcDir) return f.getdents(k, c.task, c.ptr(1), c.u32(2), old);
+    return f.native ? CONTINUE : -E.ENOTDIR;
+  };
 }
 
 export const fsFamily: Family = {
@@ -514,8 +562,8 @@ export const fsFamily: Family = {
   chown: (k, c) => chownCore(k, c, AT_FDCWD, 0, c.int(1), c.int(2), 0),
   lchown: (k, c) => chownCore(k, c, AT_FDCWD, 0, c.int(1), c.int(2), AT_SYMLINK_NOFOLLOW),
   fchownat: (k, c) => chownCore(k, c, c.fd(0), 1, c.int(2), c.int(3), c.int(4)),
-  fchmod: fdChange,
-  fchown: fdChange,
+  fchmod: (k, c) => fdChange(k, c, (r) => chmodAt(r, c.u32(1))),
+  fchown: (k, c) => fdChange(k, c, (r) => chownAt(r, c.int(1), c.int(2))),
   utimensat,
   truncate,
   ftruncate: nativeFd(-E.EINVAL),
@@ -527,8 +575,8 @@ export const fsFamily: Family = {
   fadvise64: nativeFd(-E.ESPIPE),
   readahead: nativeFd(-E.EINVAL),
   flock: nativeFd(0),
-  getdents64: getdents64,
-  getdents: nativeFd(-E.ENOTDIR),
+  getdents64: getdents(false),
+  getdents: getdents(true),
   fstatfs,
   statfs,
   umask,

@@ -8,6 +8,7 @@ import { IoVec, type OpenFile } from '../fd/openfile.js';
 import { Socket } from '../net/socket.js';
 import { socketTransfer } from './sendrecv.js';
 import { PipeEnd } from '../fd/pipe.js';
+import { MergedDir } from '../fd/mergeddir.js';
 import { writeCore, copyIov } from './progress.js';
 
 /** The shared core: validate, run natively for host files, else emulate (maybe blocking). */
@@ -60,7 +61,7 @@ function vector(k: Kernel, c: Call, write: boolean, positional: boolean, flagsAr
 function lseek(k: Kernel, c: Call): number {
   const f = c.task.files.get(c.fd(0));
   if (!f) return -EBADF;
-  if (f.native) return CONTINUE;
+  if (f.native && !(f instanceof MergedDir)) return CONTINUE;
   return f.seek(c.i64(1), c.int(2));
 }
 
