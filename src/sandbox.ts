@@ -252,7 +252,7 @@ function findProgram(kernel: Kernel, name: string, env: Record<string, string>, 
   for (const c of candidates) {
     const r = walkFrom(kernel, cwd, c, { follow: true });
     if (typeof r === 'number' || (r.mode & host.S_IFMT) !== host.S_IFREG) continue;
-    if (host.sys(439 /* faccessat2 */, r.mount.rootFd, host.putPath(host.PATH1, r.rel), 1, 0) < 0) {
+    if (host.sys(439 /* faccessat2 */, r.layer.rootFd, host.putPath(host.PATH1, r.rel), 1, 0) < 0) {
       if (name.includes('/')) throw new SandboxError(`starry-sandbox: ${name}: Permission denied`, 126);
       continue;
     }
