@@ -1,6 +1,6 @@
 // A sandbox: the mount table and environment from the configuration, a Kernel, and the Engine
 // running the first guest until every guest task is gone.
-import { mkdtempSync, mkdirSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, hostname as hostHostname, cpus as hostCpus } from 'node:os';
 import { join, resolve as resolvePath, dirname, basename } from 'node:path';
 import { Kernel, type Logger } from './kernel/kernel.js';
@@ -201,14 +201,7 @@ async function runIn(cfg: SandboxConfig, priv: string): Promise<number> {
  * overlay itself would show the guest its own upper layer as lower files.
  */
 function upperLayer(dir: string, lower: string, mounts: MountSpec[]): string {
-  let upper: string;
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-    upper = realpathSync(resolvePath(dir));
-    if (!statSync(upper).isDirectory()) throw new Error('not a directory');
-  } catch (e) {
-    throw new SandboxError(`starry-sandbox: --overlay ${dir}: cannot use it as the upper layer (${(e as Error).message}); give a directory`, 125);
-  }
+  const upper = realpathToBe(dir);
   const inside = (a: string, b: string): boolean => a === b || b === '/' || a.startsWith(b + '/');
   if (inside(lower, upper)) {
     throw new SandboxError(`starry-sandbox: --overlay ${dir}: the root ${lower} lies inside the upper layer ${upper}, so writes would land in the root itself; choose a directory outside it`, 125);
@@ -225,7 +218,24 @@ function upperLayer(dir: string, lower: string, mounts: MountSpec[]): string {
       );
     }
   }
+  try {
+    // a new upper directory starts as the lower root is (the overlay's root shows the upper's)
+    if (!existsSync(upper)) mkdirSync(upper, { recursive: true, mode: statSync(lower).mode & 0o7777 });
+    if (!statSync(upper).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new SandboxError(`starry-sandbox: --overlay ${dir}: cannot use it as the upper layer (${(e as Error).message}); give a directory`, 125);
+  }
   return upper;
+}
+
+/** The real path p has, or will have once made (the real path of its nearest existing ancestor, then the rest). */
+function realpathToBe(p: string): string {
+  const abs = resolvePath(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs === '/' ? abs : join(realpathToBe(dirname(abs)), basename(abs));
+  }
 }
 
 /** The exit status a shell would report: the code, or 128+N for death by signal N. */
@@ -242,7 +252,7 @@ function findProgram(kernel: Kernel, name: string, env: Record<string, string>, 
   for (const c of candidates) {
     const r = walkFrom(kernel, cwd, c, { follow: true });
     if (typeof r === 'number' || (r.mode & host.S_IFMT) !== host.S_IFREG) continue;
-    if (host.sys(439 /* faccessat2 */, r.mount.rootFd, host.putPath(host.PATH1, r.rel), 1, 0) < 0) {
+    if (host.sys(439 /* faccessat2 */, r.layer.rootFd, host.putPath(host.PATH1, r.rel), 1, 0) < 0) {
       if (name.includes('/')) throw new SandboxError(`starry-sandbox: ${name}: Permission denied`, 126);
       continue;
     }

@@ -169,16 +169,20 @@ test('the C programs that change files see under --overlay what they see nativel
   t.deepEqual(snapshot(l.lower), before, 'the lower tree is unchanged');
 });
 
-test('/proc/self/mountinfo and statfs show the root as an overlay of the two layers', (t) => {
+test('what overlayfs itself shows: the layers in mountinfo, its statfs type, one link for a merged directory', (t) => {
   const l = layers('mounts');
   const [lower, upper] = [realpathSync(l.lower), join(realpathSync(scratch), 'mounts', 'upper')];
-  const r = inOverlay(l, ['/bin/sh', '-c', 'head -1 /proc/self/mountinfo; grep " / " /proc/mounts; stat -f -c %t /w; touch /w/file1; stat -f -c %t /w/file1']);
+  const script = 'head -1 /proc/self/mountinfo; grep " / " /proc/mounts; stat -f -c %t /w; touch /w/file1; stat -f -c %t /w/file1; ' +
+    'touch /w/dir1/new; rm -r /w/dir2; mkdir /w/dir2 /w/dir6; stat -c "%n %h" /w/dir1 /w/dir2 /w/dir3 /w/dir6; cd /w/dir1; stat -c "%h" .';
+  const r = inOverlay(l, ['/bin/sh', '-c', script]);
   t.is(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n');
   t.regex(lines[0], new RegExp(`^\\d+ \\d+ \\d+:\\d+ / / rw,relatime - overlay overlay rw,lowerdir=${lower},upperdir=${upper}$`));
   t.is(lines[1], `overlay / overlay rw,relatime,lowerdir=${lower},upperdir=${upper} 0 0`);
   t.is(lines[2], '794c7630', 'OVERLAYFS_SUPER_MAGIC');
   t.is(lines[3], '794c7630');
+  // merged (both layers): 1; opaque (made where a lower one was deleted), lower-only and new ones: their own count
+  t.deepEqual(lines.slice(4), ['/w/dir1 1', '/w/dir2 2', '/w/dir3 2', '/w/dir6 2', '1', '']);
 });
 
 test('--overlay over the host root keeps the host files as they were and runs host programs', (t) => {

@@ -8,7 +8,7 @@ import type { Task } from '../task.js';
 import { EINVAL } from '../errno.js';
 import { putDirents, type Dirent } from './dirents.js';
 import { currentPath } from '../fs/where.js';
-import { mergedList } from '../fs/overlay.js';
+import { isMerged, mergedList } from '../fs/overlay.js';
 import * as host from '../../host/sys.js';
 
 const SEEK_SET = 0, SEEK_CUR = 1, DT_DIR = 4;
@@ -35,6 +35,12 @@ export class MergedDir extends HostFile {
     const self = host.fstat(this.hostFd) === 0 ? BigInt(host.statIno()) : 0n;
     const parent = host.fstatat(this.hostFd, '..', host.AT_SYMLINK_NOFOLLOW) === 0 ? BigInt(host.statIno()) : self;
     return [{ ino: self, type: DT_DIR, name: '.' }, { ino: parent, type: DT_DIR, name: '..' }, ...merged];
+  }
+
+  /** Both layers have the directory. */
+  merged(): boolean {
+    const where = currentPath(this);
+    return typeof where === 'string' && isMerged(this.mount!, this.mount!.rel(where));
   }
 
   override seek(offset: number, whence: number): number {

@@ -129,6 +129,11 @@ export function lowerShowsIn(m: Mount, rel: string): boolean {
   return curLower;
 }
 
+/** Whether both layers make up the directory rel (overlayfs's merged one: not opaque). */
+export function isMerged(m: Mount, rel: string): boolean {
+  return upperHas(m, rel) && lowerHas(m, rel) && lowerShowsIn(m, rel);
+}
+
 /** Whether the upper layer has rel (not following a last symlink). */
 export function upperHas(m: Mount, rel: string): boolean {
   return host.fstatat(m.upper!.rootFd, rel, NOFOLLOW) === 0;

@@ -14,13 +14,18 @@ import { writeSyntheticStat, writeSyntheticStatx } from '../abi/stat.js';
 import { procFile } from './fs.js';
 import { NodeKind } from '../fs/procfs.js';
 import { O_PATH } from '../fd/openfile.js';
+import { MergedDir } from '../fd/mergeddir.js';
+import { isMerged } from '../fs/overlay.js';
 
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000;
 const AT_STATX_SYNC_TYPE = 0x6000;
 const STAT_SIZE = 144, STATX_SIZE = 256;
 
-/** Where the object to stat is: an open file, or a host descriptor we opened for the call. */
-type Target = { file: OpenFile } | { hostFd: number };
+/**
+ * Where the object to stat is: an open file, or a host descriptor we opened for the call
+ * (merged: a directory of an overlay that both layers have).
+ */
+type Target = { file: OpenFile } | { hostFd: number; merged: boolean };
 
 function target(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: number): Target | number {
   const t = c.task;
@@ -40,8 +45,9 @@ function target(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: numb
     const f = procFile(r, r.node.kind === NodeKind.Link ? O_PATH : 0);
     return typeof f === 'number' ? f : { file: f };
   }
+  const merged = r.mount.upper !== undefined && r.isDir && isMerged(r.mount, r.rel);
   const fd = openResolved(r, host.O_PATH | host.O_NOFOLLOW);
-  return fd < 0 ? fd : { hostFd: fd };
+  return fd < 0 ? fd : { hostFd: fd, merged };
 }
 
 function statCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, buf: number, flags: number): number {
@@ -54,6 +60,7 @@ function statCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, buf: numb
 function fill(k: Kernel, c: Call, tg: Target, buf: number, statx: boolean, mask: number, flags: number): number {
   let hostFd: number;
   let owned = false;
+  const merged = 'file' in tg ? tg.file instanceof MergedDir && tg.file.merged() : tg.merged;
   if ('file' in tg) {
     if (tg.file.statFd() < 0) {
       if (statx) writeSyntheticStatx(tg.file, host.scratchView, host.STRUCT, mask);
@@ -72,6 +79,11 @@ function fill(k: Kernel, c: Call, tg: Target, buf: number, statx: boolean, mask:
     : host.sys(NR.newfstatat, hostFd, empty, host.addr(host.STRUCT), AT_EMPTY_PATH);
   if (owned) host.close(hostFd);
   if (r < 0) return r;
+  // overlayfs counts one link for a merged directory rather than the subdirectories of both layers (ovl_getattr)
+  if (merged) {
+    if (statx) host.scratchView.setUint32(host.STRUCT + 16, 1, true);
+    else host.scratchView.setBigUint64(host.STRUCT + 16, 1n, true);
+  }
   const w = k.mem.writeFrom(c.tid, buf, host.scratch, host.STRUCT, statx ? STATX_SIZE : STAT_SIZE);
   return w < 0 ? w : 0;
 }
