@@ -172,6 +172,28 @@ static Napi::Value HostSyscall(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), r < 0 ? -errno : (double)r);
 }
 
+// signalInfo(tgid, tid, sig, info): send sig as tgkill(tgid, tid) (tgid > 0) or kill(tid), and
+// have the guest see info (a 128-byte siginfo_t) instead of our tgkill's (siginfo.cc).
+static Napi::Value SignalInfo(const Napi::CallbackInfo &info) {
+  int tgid = info[0].As<Napi::Number>().Int32Value();
+  int tid = info[1].As<Napi::Number>().Int32Value();
+  int sig = info[2].As<Napi::Number>().Int32Value();
+  Napi::Uint8Array buf = info[3].As<Napi::Uint8Array>();
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  memcpy(&si, buf.Data(), buf.ByteLength() < sizeof si ? buf.ByteLength() : sizeof si);
+  si.si_signo = sig;
+  bool thread = tgid > 0;
+  QueueSigInfo(tid, thread, si);
+  long r = thread ? syscall(SYS_tgkill, tgid, tid, sig) : syscall(SYS_kill, tid, sig);
+  if (r < 0) {
+    int e = errno;
+    DropSigInfo(tid, thread, sig);
+    return Napi::Number::New(info.Env(), -e);
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
 static Napi::Value AddressOf(const Napi::CallbackInfo &info) {
   Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
   return Napi::Number::New(info.Env(), (double)(uintptr_t)buf.Data());
@@ -249,6 +271,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("arm", Napi::Function::New(env, ArmWatch));
   exports.Set("unwatch", Napi::Function::New(env, Unwatch));
   exports.Set("interrupt", Napi::Function::New(env, Interrupt));
+  exports.Set("signalInfo", Napi::Function::New(env, SignalInfo));
   exports.Set("sendFds", Napi::Function::New(env, SendFds));
   exports.Set("recvFds", Napi::Function::New(env, RecvFds));
   exports.Set("filterProgram", Napi::Function::New(env, FilterProgram));

@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <uv.h>
 #include <linux/filter.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -128,6 +129,11 @@ SignalResume WaitMaskAtSignal(pid_t tid, int sig);
 bool WaitMaskAtStep(pid_t tid, int sig);
 void WaitMaskAtSyscall(pid_t tid);
 void ForgetWaitMask(pid_t tid);
+// siginfo.cc: the siginfo of signals the Starry kernel raises (JS thread queues, tracer applies)
+void QueueSigInfo(int target, bool thread, const siginfo_t &info);
+void DropSigInfo(int target, bool thread, int sig);
+void ApplySigInfo(pid_t tid, int sig);
+void ForgetSigInfo(pid_t tid);
 // notify.cc
 void StartPolling(napi_env env);
 void StopPolling();

@@ -214,6 +214,7 @@ void TracerMain() {
     }
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
       ForgetWaitMask(t);
+      ForgetSigInfo(t);
       announced.erase(t);
       waitingStart.erase(t);
       Event ev;
@@ -309,6 +310,7 @@ void TracerMain() {
             ev.regs[1] = regs.rax;
           }
           PostEvent(std::move(ev));
+          ApplySigInfo(t, sig);
           SignalResume r = WaitMaskAtSignal(t, sig);
           ptrace((__ptrace_request)r.request, t, 0, r.sig);
         } else {

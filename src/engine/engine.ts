@@ -16,7 +16,8 @@ export const machine: Machine = {
   interrupt: (tid, sigmask) => {
     native.interrupt(tid, sigmask);
   },
-  signal(tgid: number, tid: number, sig: number): number {
+  signal(tgid: number, tid: number, sig: number, info?: Uint8Array): number {
+    if (info) return native.signalInfo(tgid, tid, sig, info);
     return tgid > 0 ? native.hostSyscall(NR.tgkill, tgid, tid, sig) : native.hostSyscall(NR.kill, tid, sig);
   },
 };

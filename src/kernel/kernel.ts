@@ -30,6 +30,10 @@ import { NR_INIT_NEXT, NR_INIT_STARTED, type InitService } from './init-service.
 import type { Handler } from './syscalls/types.js';
 import type { SignalFd } from './fd/signalfd.js';
 import { SyscallProfile } from './profile.js';
+import { userSigInfo } from './abi/siginfo.js';
+
+/** The guests' user id: ours (the sandbox runs them with the caller's credentials). */
+const UID = process.getuid?.() ?? 0;
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -510,11 +514,11 @@ export class Kernel {
    * shares it (the first guest shares starry-sandbox's group); how many it reached. Signal 0
    * only counts them.
    */
-  signalProcessGroup(pgrp: number, sig: number, skip?: (g: ThreadGroup) => boolean): number {
+  signalProcessGroup(pgrp: number, sig: number, skip?: (g: ThreadGroup) => boolean, info?: () => Uint8Array): number {
     let n = 0;
     for (const g of this.groups.values()) {
       if (skip?.(g) || (pgrp !== -1 && host.sys(NR.getpgid, g.tgid) !== pgrp)) continue;
-      if (sig !== 0 && this.machine.signal(0, g.tgid, sig) < 0) continue;
+      if (sig !== 0 && this.machine.signal(0, g.tgid, sig, info?.()) < 0) continue;
       if (sig !== 0) this.expectSignal(g);
       n++;
     }
@@ -575,9 +579,9 @@ export class Kernel {
     }
   }
 
-  /** Raise a signal on a guest thread (SIGPIPE and the like). */
+  /** Raise a signal on a guest thread as the thread's own doing (SIGPIPE: send_sig, SI_USER). */
   signalThread(t: Task, sig: number): void {
-    this.machine.signal(t.tgid, t.tid, sig);
+    this.machine.signal(t.tgid, t.tid, sig, userSigInfo(t.tgid, UID));
   }
 
   /** Release every task's files and every timer (the sandbox or a test is over). */

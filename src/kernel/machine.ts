@@ -24,6 +24,9 @@ export interface Machine {
    * own mask, as Linux's saved_sigmask makes it.
    */
   interrupt(tid: number, sigmask?: bigint): void;
-  /** Send a host signal to a guest task (tgkill when tgid > 0, kill otherwise). */
-  signal(tgid: number, tid: number, sig: number): number;
+  /**
+   * Send a host signal to a guest task (tgkill when tgid > 0, kill otherwise). info: the
+   * siginfo_t the guest sees (see abi/siginfo.ts), for signals the kernel raises itself.
+   */
+  signal(tgid: number, tid: number, sig: number, info?: Uint8Array): number;
 }

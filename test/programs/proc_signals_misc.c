@@ -19,11 +19,29 @@
 #include <unistd.h>
 #include "common.h"
 
-static atomic_int io_count;
+static atomic_int io_count, io_fd, io_code, io_pid;
+static atomic_long io_band;
 static void on_io(int s, siginfo_t *si, void *c)
 {
-	(void)s; (void)si; (void)c;
+	(void)s; (void)c;
 	atomic_fetch_add(&io_count, 1);
+	atomic_store(&io_fd, si->si_fd);
+	atomic_store(&io_code, si->si_code);
+	atomic_store(&io_band, si->si_band);
+	atomic_store(&io_pid, si->si_pid);
+}
+
+static const char *code_name(int code)
+{
+	switch (code) {
+	case SI_USER: return "SI_USER";
+	case SI_KERNEL: return "SI_KERNEL";
+	case SI_TKILL: return "SI_TKILL";
+	case POLL_IN: return "POLL_IN";
+	case POLL_OUT: return "POLL_OUT";
+	case POLL_HUP: return "POLL_HUP";
+	default: return "?";
+	}
 }
 
 static void nap_ms(int ms)
@@ -55,8 +73,13 @@ static void async_io(const char *what, int rfd, int wfd, int setsig)
 	nap_ms(20);
 	int n = atomic_load(&io_count);
 	printf("  after a write: %s (%s)", n >= 1 ? "signalled" : "no signal", setsig ? "F_SETSIG" : "SIGIO");
-	/* (with F_SETSIG, Linux's siginfo also names the descriptor and the reason in si_fd and
-	 * si_code; the sandbox's does not yet, so they are not compared) */
+	/* with F_SETSIG the siginfo names the reason, its poll band and the descriptor; plain SIGIO
+	 * comes from the kernel (SI_KERNEL) with none of them */
+	if (setsig)
+		printf(", %s band %#lx fd is the reader: %s", code_name(atomic_load(&io_code)), atomic_load(&io_band),
+		       atomic_load(&io_fd) == rfd ? "yes" : "no");
+	else
+		printf(", %s from pid %d", code_name(atomic_load(&io_code)), atomic_load(&io_pid));
 	printf("\n");
 	char buf[8];
 	while (read(rfd, buf, sizeof buf) > 0) {}
@@ -219,6 +242,37 @@ static void priorities(void)
 	printf("sched_setscheduler SCHED_FIFO: %d %s\n", r, errname(errno));
 }
 
+static atomic_int pipe_code, pipe_pid;
+static void on_pipe(int s, siginfo_t *si, void *c)
+{
+	(void)s; (void)c;
+	atomic_store(&pipe_code, si->si_code);
+	atomic_store(&pipe_pid, si->si_pid);
+}
+
+/* SIGPIPE comes as if the writer had sent it to itself (send_sig: SI_USER, its own pid) */
+static void sigpipe(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_pipe;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGPIPE, &sa, NULL);
+	int p[2];
+	if (pipe(p)) return;
+	close(p[0]);
+	errno = 0;
+	ssize_t n = write(p[1], "x", 1);
+	int err = errno;
+	/* (Linux has it pending as write returns; the sandbox raises it just after the answer) */
+	for (int i = 0; i < 400 && !atomic_load(&pipe_pid); i++) nap_ms(5);
+	errno = err;
+	printf("write to a pipe with no reader: %zd %s, SIGPIPE %s from self %s\n", n, errname(errno), code_name(atomic_load(&pipe_code)),
+	       atomic_load(&pipe_pid) == getpid() ? "yes" : "no");
+	close(p[1]);
+	signal(SIGPIPE, SIG_DFL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -227,6 +281,7 @@ int main(void)
 	async_io("pipe", p[0], p[1], 0);
 	async_io("pipe", p[0], p[1], 1);
 	async_io("socketpair", s[0], s[1], 1);
+	sigpipe();
 	pdeathsig();
 	subreaper();
 	waitid_pidfd_pgid();

@@ -6,6 +6,7 @@
 import type { Kernel } from '../kernel.js';
 import type { OpenFile } from './openfile.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, type WaitQueue, type Wakeable } from '../wait.js';
+import { kernelSigInfo, pollSigInfo, POLL_ERR, POLL_HUP, POLL_IN, POLL_OUT } from '../abi/siginfo.js';
 
 export const F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
 const SIGIO = 29;
@@ -17,22 +18,22 @@ export interface FileOwner {
 }
 
 /** The sandbox processes a signal to this owner reaches, and sends it; false when none. */
-export function signalOwner(k: Kernel, owner: FileOwner, sig: number): boolean {
+export function signalOwner(k: Kernel, owner: FileOwner, sig: number, info: () => Uint8Array): boolean {
   if (owner.type === F_OWNER_TID) {
     const t = k.tasks.get(owner.id);
     if (!t) return false;
-    k.machine.signal(t.tgid, t.tid, sig);
+    k.machine.signal(t.tgid, t.tid, sig, info());
     k.expectSignal(t.group);
     return true;
   }
   if (owner.type === F_OWNER_PID) {
     const g = k.groups.get(owner.id);
     if (!g) return false;
-    k.machine.signal(0, g.tgid, sig);
+    k.machine.signal(0, g.tgid, sig, info());
     k.expectSignal(g);
     return true;
   }
-  return k.signalProcessGroup(owner.id, sig) > 0;
+  return k.signalProcessGroup(owner.id, sig, undefined, info) > 0;
 }
 
 export class AsyncNotify implements Wakeable {
@@ -41,6 +42,8 @@ export class AsyncNotify implements Wakeable {
   constructor(
     private readonly k: Kernel,
     private readonly file: OpenFile,
+    /** The descriptor O_ASYNC was last set through: siginfo's si_fd (fasync_helper's fa_fd). */
+    public fd: number,
   ) {
     this.subscribe();
   }
@@ -61,8 +64,14 @@ export class AsyncNotify implements Wakeable {
     const now = f.pollMask(POLLIN | POLLOUT);
     const happened = (mask || now) & now;
     // a reader is told of data, a writer of room (a socket is both); hangups and errors always
-    const tell = (f.readable && happened & (POLLIN | POLLHUP | POLLERR)) || (f.writable && happened & (POLLOUT | POLLHUP | POLLERR));
-    if (tell) signalOwner(this.k, owner, f.fownSig || SIGIO);
+    const reason =
+      f.readable && happened & POLLIN ? POLL_IN
+      : f.writable && happened & POLLOUT ? POLL_OUT
+      : happened & POLLERR ? POLL_ERR
+      : happened & POLLHUP ? POLL_HUP
+      : 0;
+    // without F_SETSIG: plain SIGIO from the kernel; with it, the reason, band and descriptor
+    if (reason) signalOwner(this.k, owner, f.fownSig || SIGIO, () => (f.fownSig ? pollSigInfo(reason, this.fd) : kernelSigInfo()));
     this.subscribe(); // a host descriptor's watch is one-shot
   }
 

@@ -97,7 +97,7 @@ function fcntl(k: Kernel, c: Call): number {
       return f.native ? CONTINUE : f.flags;
     case F_SETFL:
       f.setFlags(c.int(2));
-      syncAsync(k, f);
+      syncAsync(k, f, fd);
       return f.native ? CONTINUE : 0;
     case F_GETLK:
     case F_SETLK:
@@ -206,7 +206,7 @@ function ioctl(k: Kernel, c: Call): number {
       const v = k.mem.u32(c.tid, c.ptr(2));
       if (v < 0) return v;
       f.flags = v ? f.flags | O_ASYNC : f.flags & ~O_ASYNC;
-      syncAsync(k, f);
+      syncAsync(k, f, fd);
       return 0;
     }
   }
@@ -234,10 +234,12 @@ function setOwner(k: Kernel, f: OpenFile, owner: FileOwner | undefined): number 
 }
 
 /** O_ASYNC set or cleared on the kernel's own file: start or stop listening for its events. */
-function syncAsync(k: Kernel, f: OpenFile): void {
+function syncAsync(k: Kernel, f: OpenFile, fd: number): void {
   const on = (f.flags & O_ASYNC) !== 0 && !f.native;
-  if (on && !f.asyncNotify) {
-    f.asyncNotify = new AsyncNotify(k, f);
+  if (on && f.asyncNotify) {
+    f.asyncNotify.fd = fd;
+  } else if (on) {
+    f.asyncNotify = new AsyncNotify(k, f, fd);
     (f.holders ??= new Set()).add(f.asyncNotify);
   } else if (!on && f.asyncNotify) {
     f.asyncNotify.detach();
