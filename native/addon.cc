@@ -172,8 +172,10 @@ static Napi::Value HostSyscall(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), r < 0 ? -errno : (double)r);
 }
 
-// signalInfo(tgid, tid, sig, info): send sig as tgkill(tgid, tid) (tgid > 0) or kill(tid), and
-// have the guest see info (a 128-byte siginfo_t) instead of our tgkill's (siginfo.cc).
+// signalInfo(tgid, tid, sig, info, [result]): send sig as tgkill(tgid, tid) (tgid > 0) or
+// kill(tid), and have the guest see info (a 128-byte siginfo_t) instead of our tgkill's; with
+// result, the call the thread waits in returns it even when the signal interrupts the wait
+// (siginfo.cc).
 static Napi::Value SignalInfo(const Napi::CallbackInfo &info) {
   int tgid = info[0].As<Napi::Number>().Int32Value();
   int tid = info[1].As<Napi::Number>().Int32Value();
@@ -184,7 +186,9 @@ static Napi::Value SignalInfo(const Napi::CallbackInfo &info) {
   memcpy(&si, buf.Data(), buf.ByteLength() < sizeof si ? buf.ByteLength() : sizeof si);
   si.si_signo = sig;
   bool thread = tgid > 0;
-  QueueSigInfo(tid, thread, si);
+  bool hasResult = info.Length() > 4 && info[4].IsNumber();
+  long result = hasResult ? info[4].As<Napi::Number>().Int64Value() : 0;
+  QueueSigInfo(tid, thread, si, hasResult, result);
   long r = thread ? syscall(SYS_tgkill, tgid, tid, sig) : syscall(SYS_kill, tid, sig);
   if (r < 0) {
     int e = errno;

@@ -130,7 +130,7 @@ bool WaitMaskAtStep(pid_t tid, int sig);
 void WaitMaskAtSyscall(pid_t tid);
 void ForgetWaitMask(pid_t tid);
 // siginfo.cc: the siginfo of signals the Starry kernel raises (JS thread queues, tracer applies)
-void QueueSigInfo(int target, bool thread, const siginfo_t &info);
+void QueueSigInfo(int target, bool thread, const siginfo_t &info, bool hasResult, long result);
 void DropSigInfo(int target, bool thread, int sig);
 void ApplySigInfo(pid_t tid, int sig);
 void ForgetSigInfo(pid_t tid);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +24,8 @@ struct Pending {
   int target;   // the thread (thread-directed) or the process
   bool thread;
   siginfo_t info;
+  bool hasResult;  // the syscall the signal interrupts returns result (see QueueSigInfo)
+  long result;
 };
 std::mutex mu;
 std::deque<Pending> pending;
@@ -42,9 +45,9 @@ pid_t TgidOf(pid_t tid) {
 
 }  // namespace
 
-void QueueSigInfo(int target, bool thread, const siginfo_t &info) {
+void QueueSigInfo(int target, bool thread, const siginfo_t &info, bool hasResult, long result) {
   std::lock_guard<std::mutex> lock(mu);
-  pending.push_back({target, thread, info});
+  pending.push_back({target, thread, info, hasResult, result});
   count++;
 }
 
@@ -73,6 +76,17 @@ void ApplySigInfo(pid_t tid, int sig) {
     if (!it->thread && tgid == 0) tgid = TgidOf(tid);
     if (it->target != (it->thread ? tid : tgid)) continue;
     ptrace(PTRACE_SETSIGINFO, tid, 0, &it->info);
+    // The signal was sent while the thread waited for the call's answer (EPIPE with SIGPIPE):
+    // if it interrupted that wait (-ERESTART*), the call ends with its answer after all, so the
+    // signal is pending as the call returns, as Linux raises it, and nothing restarts.
+    user_regs_struct regs;
+    if (it->hasResult && ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0) {
+      long rax = (long)regs.rax;
+      if (rax == -512 || rax == -513 || rax == -514 || rax == -516) {
+        regs.rax = (unsigned long long)it->result;
+        ptrace(PTRACE_SETREGS, tid, 0, &regs);
+      }
+    }
     Pending taken = *it;
     pending.erase(it);
     count--;

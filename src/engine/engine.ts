@@ -16,8 +16,8 @@ export const machine: Machine = {
   interrupt: (tid, sigmask) => {
     native.interrupt(tid, sigmask);
   },
-  signal(tgid: number, tid: number, sig: number, info?: Uint8Array): number {
-    if (info) return native.signalInfo(tgid, tid, sig, info);
+  signal(tgid: number, tid: number, sig: number, info?: Uint8Array, result?: number): number {
+    if (info) return native.signalInfo(tgid, tid, sig, info, result);
     return tgid > 0 ? native.hostSyscall(NR.tgkill, tgid, tid, sig) : native.hostSyscall(NR.kill, tid, sig);
   },
 };

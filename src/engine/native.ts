@@ -64,8 +64,11 @@ export interface NativeBinding {
   unwatch(w: NativeWatch): void;
   /** PTRACE_INTERRUPT tid from the tracer thread (ending a wait with signal mask sigmask); false if that did not happen in time. */
   interrupt(tid: number, sigmask?: bigint): boolean;
-  /** Send sig (tgkill when tgid > 0, else kill) so that the guest sees info, a siginfo_t. */
-  signalInfo(tgid: number, tid: number, sig: number, info: Uint8Array): number;
+  /**
+   * Send sig (tgkill when tgid > 0, else kill) so that the guest sees info, a siginfo_t; with
+   * result, the syscall the thread waits in returns it even if the signal interrupts the wait.
+   */
+  signalInfo(tgid: number, tid: number, sig: number, info: Uint8Array, result?: number): number;
   /** sendmsg on a unix socket with SCM_RIGHTS: bytes sent, or -errno. */
   sendFds(sock: number, buf: Uint8Array, off: number, len: number, fds?: number[]): number;
   /** recvmsg on a unix socket: bytes read (0 at EOF) and the descriptors that came (close-on-exec), or -errno. */

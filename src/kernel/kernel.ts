@@ -563,25 +563,16 @@ export class Kernel {
   }
 
   /**
-   * Fail a syscall with err and raise sig on the thread, as EPIPE comes with SIGPIPE. On Linux
-   * the signal is pending when the call returns. When its action is the default one the signal
-   * goes first (it ends the process); otherwise the answer goes first, so a handler does not
-   * restart the call.
+   * Fail a syscall with err and raise sig on the thread, as EPIPE comes with SIGPIPE: on Linux
+   * the signal is pending as the call returns. It is sent first, while the thread still waits
+   * for the answer, and the tracer makes the call return err even when the signal interrupts
+   * that wait (a handler with SA_RESTART must not restart it). An ignored signal is dropped.
    */
   raiseWithError(t: Task, slot: number, sig: number, err: number): void {
-    const st = this.signalState(t.tid, sig);
-    if (st.disposition === Disposition.Default && !st.blocked) {
-      this.signalThread(t, sig);
-      this.deliver(slot, err);
-    } else {
-      this.deliver(slot, err);
-      if (st.disposition !== Disposition.Ignored) this.signalThread(t, sig);
+    if (this.signalState(t.tid, sig).disposition !== Disposition.Ignored) {
+      this.machine.signal(t.tgid, t.tid, sig, userSigInfo(t.tgid, UID), err);
     }
-  }
-
-  /** Raise a signal on a guest thread as the thread's own doing (SIGPIPE: send_sig, SI_USER). */
-  signalThread(t: Task, sig: number): void {
-    this.machine.signal(t.tgid, t.tid, sig, userSigInfo(t.tgid, UID));
+    this.deliver(slot, err);
   }
 
   /** Release every task's files and every timer (the sandbox or a test is over). */

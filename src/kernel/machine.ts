@@ -26,7 +26,8 @@ export interface Machine {
   interrupt(tid: number, sigmask?: bigint): void;
   /**
    * Send a host signal to a guest task (tgkill when tgid > 0, kill otherwise). info: the
-   * siginfo_t the guest sees (see abi/siginfo.ts), for signals the kernel raises itself.
+   * siginfo_t the guest sees (see abi/siginfo.ts), for signals the kernel raises itself;
+   * result: what the syscall the thread waits in returns, even if the signal interrupts it.
    */
-  signal(tgid: number, tid: number, sig: number, info?: Uint8Array): number;
+  signal(tgid: number, tid: number, sig: number, info?: Uint8Array, result?: number): number;
 }
