@@ -13,6 +13,9 @@ export function nowMs(): number {
   return sec * 1000 + ns / 1e6;
 }
 
+/** The longest delay setTimeout takes (2^31-1 ms, about 24.8 days). */
+const MAX_DELAY = 0x7fffffff;
+
 export class TimerQueue {
   private heap: TimerHandle[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -75,7 +78,9 @@ export class TimerQueue {
     if (this.timer && this.armedFor <= first.deadline) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = first.deadline;
-    this.timer = setTimeout(this.fire, Math.max(0, Math.ceil(first.deadline - nowMs())));
+    // setTimeout fires at once past 2^31-1 ms (a poll of 2^40 s would end at 1 ms): wait at
+    // most that long, and fire() re-arms for whatever is still ahead.
+    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(0, Math.ceil(first.deadline - nowMs()))));
   }
 
   private up(i: number): void {

@@ -1,7 +1,7 @@
 // An in-memory Machine: one flat guest address space and scripted syscalls, so the kernel's
 // syscall families can be unit-tested (and fuzzed) without real guest processes.
 import type { Machine } from '../../src/kernel/machine.js';
-import { Kernel, type Logger } from '../../src/kernel/kernel.js';
+import { Kernel, type KernelConfig, type Logger } from '../../src/kernel/kernel.js';
 import { Call } from '../../src/kernel/call.js';
 import { NR } from '../../src/kernel/abi/sysnames.js';
 import type { MountSpec } from '../../src/kernel/fs/mount.js';
@@ -89,15 +89,17 @@ export type Outcome = { value: number } | { continued: true } | { pending: true 
 
 /** A kernel with one guest process (pid 100) on a MemoryMachine. */
 export class Guest {
-  readonly machine = new MemoryMachine();
+  readonly machine: MemoryMachine;
   readonly log = new RecordingLogger();
   readonly kernel: Kernel;
   private slot = 0;
   private heap = 0x10000;
   readonly pid = 100;
 
-  constructor(mounts: MountSpec[], cwd: string) {
-    this.kernel = new Kernel(this.machine, { mounts, cwd, hostname: 'unit', log: this.log });
+  /** machine and config let the fuzzer watch the answers and turn on tracing. */
+  constructor(mounts: MountSpec[], cwd: string, opts: { machine?: MemoryMachine; config?: Partial<KernelConfig> } = {}) {
+    this.machine = opts.machine ?? new MemoryMachine();
+    this.kernel = new Kernel(this.machine, { mounts, cwd, hostname: 'unit', log: this.log, ...opts.config });
     // dispositions as if every signal had its default action (no host thread to ask)
     this.kernel.signalState = () => ({ disposition: 0, blocked: false });
     this.kernel.pendingSignal = () => false;

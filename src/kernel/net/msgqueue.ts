@@ -88,7 +88,9 @@ export class MsgQueue {
     let vi = 0;
     let vOff = 0;
     let rights: Msg | undefined;
-    for (let i = this.head; i < this.msgs.length && n < max; i++) {
+    // The first message is looked at even for a zero-length read: its descriptors come with
+    // it (a datagram is consumed whole, and unix_stream_read_generic detaches them too).
+    for (let i = this.head; i < this.msgs.length; i++) {
       const m = this.msgs[i];
       let off = m.off;
       if (skip > 0) {
@@ -112,7 +114,7 @@ export class MsgQueue {
       }
       if (m.rights && !rights) rights = m;
       if (!stream || rights) break;
-      if (vi >= iov.bases.length) break;
+      if (vi >= iov.bases.length || n >= max) break;
     }
     return { n, first, rights };
   }

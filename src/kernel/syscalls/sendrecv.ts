@@ -309,34 +309,17 @@ export function recvCore(k: Kernel, c: Call, s: Socket, iov: IoVec, flags: numbe
   };
   const finishPartial = (n: number): number => n;
   const answer = (rd: Reading, n: number): number => {
-    const truncated = !s.streaming && rd.first.left > rd.n;
-    const result = truncated && flags & MSG_TRUNC ? rd.first.left : n;
-    let w = 0;
-    if (tg.nameAddr !== 0 && tg.nameLenAddr !== 0) w = writeFrom(k, c.tid, s, rd, tg);
-    if (w < 0) return w;
-    let ctl: ReturnType<typeof controlFor> | undefined;
-    if (tg.msghdr !== 0) {
-      ctl = controlFor(k, c, s, rd, tg, flags);
-      if (typeof ctl === 'number') return ctl;
-      if (ctl.used > 0 && k.mem.writeFrom(c.tid, tg.ctlAddr, ctl.buf, 0, ctl.used) < 0) return -E.EFAULT;
-      k.mem.view.setBigUint64(0, BigInt(ctl.used), true);
-      if (k.mem.write(c.tid, tg.msghdr + 40, 8) < 0) return -E.EFAULT;
-      const mflags = (truncated ? MSG_TRUNC : 0) | (ctl.ctrunc ? MSG_CTRUNC : 0);
-      if (k.mem.putI32(c.tid, tg.msghdr + 48, mflags) < 0) return -E.EFAULT;
-    }
-    if (!k.deliver(slot, result)) {
-      if (ctl && typeof ctl !== 'number') for (const fd of ctl.installed) t.files.close(fd);
+    const m = writeMsg(k, c, s, rd, tg, flags, n);
+    if (typeof m === 'number') return m;
+    if (!k.deliver(slot, m.result)) {
+      for (const fd of m.installed) t.files.close(fd);
       return ANSWERED;
     }
     if (peek) return ANSWERED;
     const rightsMsg = rd.rights;
-    if (rightsMsg?.rights) {
-      // descriptors that did not fit (MSG_CTRUNC) are closed, as scm_detach_fds does
-      for (const f of rightsMsg.rights) f.decRef();
-      rightsMsg.rights = undefined;
-    }
+    releaseRights(rd);
     const taken = s.consumed(rd.n);
-    if (!rightsMsg && done === 0) k.commit(result, () => (s.rx.untake(taken), true));
+    if (!rightsMsg && done === 0) k.commit(m.result, () => (s.rx.untake(taken), true));
     return ANSWERED;
   };
   const r = attempt();
@@ -350,6 +333,41 @@ export function recvCore(k: Kernel, c: Call, s: Socket, iov: IoVec, flags: numbe
   }, s.rcvTimeoMs || undefined, () => (done > 0 ? done : -E.EAGAIN));
   if (s.rcvTimeoMs) w.restartCode = -E.EINTR;
   return BLOCKED;
+}
+
+/**
+ * Write what a received message brings besides its bytes: the sender's name, and for recvmsg
+ * and recvmmsg (tg.msghdr) the control data, installing passed descriptors, msg_controllen
+ * and msg_flags. The result (n, or the datagram's full length with MSG_TRUNC), or -errno.
+ */
+function writeMsg(k: Kernel, c: Call, s: Socket, rd: Reading, tg: RecvTarget, flags: number, n: number): { result: number; installed: number[] } | number {
+  const truncated = !s.streaming && rd.first.left > rd.n;
+  const result = truncated && flags & MSG_TRUNC ? rd.first.left : n;
+  if (tg.nameAddr !== 0 && tg.nameLenAddr !== 0) {
+    const w = writeFrom(k, c.tid, s, rd, tg);
+    if (w < 0) return w;
+  }
+  if (tg.msghdr === 0) return { result, installed: [] };
+  const ctl = controlFor(k, c, s, rd, tg, flags);
+  if (typeof ctl === 'number') return ctl;
+  const undo = (e: number): number => {
+    for (const fd of ctl.installed) c.task.files.close(fd);
+    return e;
+  };
+  if (ctl.used > 0 && k.mem.writeFrom(c.tid, tg.ctlAddr, ctl.buf, 0, ctl.used) < 0) return undo(-E.EFAULT);
+  k.mem.view.setBigUint64(0, BigInt(ctl.used), true);
+  if (k.mem.write(c.tid, tg.msghdr + 40, 8) < 0) return undo(-E.EFAULT);
+  const mflags = (truncated ? MSG_TRUNC : 0) | (ctl.ctrunc ? MSG_CTRUNC : 0);
+  if (k.mem.putI32(c.tid, tg.msghdr + 48, mflags) < 0) return undo(-E.EFAULT);
+  return { result, installed: ctl.installed };
+}
+
+/** A consumed message's descriptors that were not installed (MSG_CTRUNC) are closed, as scm_detach_fds does. */
+function releaseRights(rd: Reading): void {
+  const msg = rd.rights;
+  if (!msg?.rights) return;
+  for (const f of msg.rights) f.decRef();
+  msg.rights = undefined;
 }
 
 /** The sender's name for recvfrom/recvmsg: none (length 0) from streams and unnamed senders. */
@@ -423,16 +441,14 @@ function recvmmsg(k: Kernel, c: Call): number {
         if (got > 0) return got;
         return rd;
       }
-      const truncated = !s.streaming && rd.first.left > rd.n;
-      if (tg.nameAddr !== 0) {
-        const w = writeFrom(k, c.tid, s, rd, tg);
-        if (w < 0) return got > 0 ? got : w;
+      // each message as recvmsg gives it: name, control data (passed descriptors), flags
+      const m = writeMsg(k, c, s, rd, tg, flags, rd.n);
+      if (typeof m === 'number') return got > 0 ? got : m;
+      k.mem.putI32(c.tid, at + 56, m.result);
+      if (!(flags & MSG_PEEK)) {
+        releaseRights(rd);
+        s.consumed(rd.n);
       }
-      k.mem.view.setBigUint64(0, 0n, true);
-      k.mem.write(c.tid, at + 40, 8);
-      k.mem.putI32(c.tid, at + 48, truncated ? MSG_TRUNC : 0);
-      k.mem.putI32(c.tid, at + 56, truncated && flags & MSG_TRUNC ? rd.first.left : rd.n);
-      if (!(flags & MSG_PEEK)) s.consumed(rd.n);
       if (rd.n === 0 && s.streaming) return got + 1;
       if (flags & MSG_WAITFORONE) return got + 1 < vlen && s.rx.count > 0 ? (got++, take2()) : got + 1;
     }
