@@ -3,7 +3,7 @@
 // Reads, writes, seeks, fstat, getdents and mmap on them run natively (CONTINUE): the host
 // shares the offset between the guest and our own descriptor, exactly as dup would.
 import { OpenFile, DEFAULT_POLLMASK } from './openfile.js';
-import type { WaitQueue } from '../wait.js';
+import { POLLNVAL, type WaitQueue } from '../wait.js';
 import { HostReadiness } from '../../host/readiness.js';
 import type { Mount } from '../fs/mount.js';
 import * as host from '../../host/sys.js';
@@ -55,18 +55,25 @@ export class HostFile extends OpenFile {
 
   override pollMask(events: number): number {
     if (this.isAlwaysReady()) return DEFAULT_POLLMASK;
+    if (this.released) return POLLNVAL;
     this.readiness ??= new HostReadiness(this.hostFd, this.waitQueue);
     return this.readiness.mask(events);
   }
 
   override pollQueues(events: number): WaitQueue[] {
     if (this.isAlwaysReady()) return [];
+    // once released, hostFd may already name another file of ours: never poll it again (two
+    // libuv poll handles on one descriptor abort the process)
+    if (this.released) return [];
     this.readiness ??= new HostReadiness(this.hostFd, this.waitQueue);
     this.readiness.arm(events);
     return [this.waitQueue];
   }
 
+  private released = false;
+
   protected override release(): void {
+    this.released = true;
     this.readiness?.close();
     if (this.owned) host.close(this.hostFd);
   }

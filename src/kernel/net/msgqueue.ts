@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel.js';
 import type { IoVec, OpenFile } from '../fd/openfile.js';
 import type { SockName } from './sockaddr.js';
 import { WaitQueue } from '../wait.js';
+import { carrying, type Carrier } from './unixgc.js';
 
 export interface Cred {
   pid: number;
@@ -50,7 +51,11 @@ export class MsgQueue {
   readonly readable = new WaitQueue();
   readonly writable = new WaitQueue();
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    /** The socket whose queue this is. */
+    private readonly owner?: Carrier,
+  ) {
     this.capacity = capacity;
   }
 
@@ -67,6 +72,12 @@ export class MsgQueue {
   push(m: Msg): void {
     this.msgs.push(m);
     this.size += m.left;
+    if (m.rights && this.owner) carrying(this.owner);
+  }
+
+  /** The messages still queued (for the collector of sockets in flight). */
+  queued(): Msg[] {
+    return this.msgs.slice(this.head);
   }
 
   /** Undo the last push if nothing of it was read; false when that is too late. */
@@ -162,9 +173,11 @@ export class MsgQueue {
 
   /** Drop everything (the socket closed): descriptors in flight are released. */
   purge(): void {
-    for (let i = this.head; i < this.msgs.length; i++) for (const f of this.msgs[i].rights ?? []) f.decRef();
+    // emptied first: a descriptor released here may be this socket itself (in flight on its own queue)
+    const msgs = this.queued();
     this.msgs = [];
     this.head = 0;
     this.size = 0;
+    for (const m of msgs) for (const f of m.rights ?? []) f.decRef();
   }
 }

@@ -8,6 +8,7 @@ import type { Task } from '../task.js';
 import type { Call } from '../call.js';
 import { EINVAL, ENOPROTOOPT, EOPNOTSUPP, ENOTTY } from '../errno.js';
 import { interfaceIoctl } from './ifreq.js';
+import { anyInFlight, collect } from './unixgc.js';
 import { MsgQueue, type Cred, type Msg, type Reading } from './msgqueue.js';
 import { SOCK_DGRAM, SOCK_STREAM, showName, type SockName } from './sockaddr.js';
 
@@ -132,7 +133,7 @@ export abstract class Socket extends OpenFile {
     sndbuf: number,
   ) {
     super((flags & ~3) | O_RDWR);
-    this.rx = new MsgQueue(rcvbuf);
+    this.rx = new MsgQueue(rcvbuf, this);
     this.sndbuf = sndbuf;
     this.guestPath = `socket:[${this.ino}]`;
   }
@@ -374,6 +375,12 @@ export abstract class Socket extends OpenFile {
   /** For strace: "127.0.0.1:80->127.0.0.1:41234". */
   show(): string {
     return `${showName(this.local)}->${showName(this.remote)}`;
+  }
+
+  /** A descriptor closed: what is left of the socket may be only in flight (unixgc.ts). */
+  override decRef(): void {
+    super.decRef();
+    if (this.refs > 0 && anyInFlight()) collect();
   }
 
   protected override release(): void {

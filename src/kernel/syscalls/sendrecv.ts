@@ -191,14 +191,16 @@ function sendmmsg(k: Kernel, c: Call): number {
   for (; sent < vlen; sent++) {
     const out = readMsghdr(k, c, s, vec + sent * MMSGHDR, flags | (sent > 0 ? MSG_DONTWAIT : 0));
     if (typeof out === 'number') return sent > 0 ? sent : out;
-    if (out.rights) for (const f of out.rights) f.incRef();
+    const rights = out.rights;
+    if (rights) for (const f of rights) f.incRef();
     const r = s.send(k, c.task, out);
+    // rights that were not queued (an error, or no data to ride on: unix(7)) are released
+    if (rights && !queued(s, rights)) for (const f of rights) f.decRef();
     if (r < 0) {
-      if (out.rights) for (const f of out.rights) f.decRef();
       if (sent > 0) break;
       if (r === -E.EAGAIN && !s.nonblocking && !(flags & MSG_DONTWAIT)) {
         // the first message waits like sendmsg; the caller retries the rest
-        return sendPrepared(k, c, s, { ...out, rights: undefined });
+        return sendPrepared(k, c, s, out);
       }
       if (r === -E.EPIPE && !(flags & MSG_NOSIGNAL)) {
         k.raiseWithError(c.task, c.slot, SIGPIPE, -E.EPIPE);
