@@ -6,6 +6,11 @@ import { IoVec } from './fd/openfile.js';
 export const PATH_MAX = 4096;
 const IOV_MAX = 1024;
 
+/** The most one read or write moves (INT_MAX rounded down to a page). */
+const MAX_RW_COUNT = 0x7ffff000;
+/** The top of x86_64's user address space (4-level paging), as access_ok checks it. */
+const TASK_SIZE_MAX = 0x7ffffffff000;
+
 export class GuestMemory {
   /** Scratch for small structs and strings; contents are valid until the next call. */
   readonly buf = Buffer.allocUnsafeSlow(1 << 16);
@@ -82,9 +87,11 @@ export class GuestMemory {
       const base = Number(this.view.getBigUint64(i * 16, true));
       const len = Number(this.view.getBigInt64(i * 16 + 8, true));
       if (len < 0) return -EINVAL;
-      iov.push(base, len);
+      // __import_iovec: a segment past the user address space is EFAULT (access_ok), and the
+      // total is cut to MAX_RW_COUNT, not refused
+      if (len > TASK_SIZE_MAX || base > TASK_SIZE_MAX - len) return -EFAULT;
+      iov.push(base, Math.min(len, MAX_RW_COUNT - iov.total));
     }
-    if (iov.total > 0x7ffff000) return -EINVAL;
     return 0;
   }
 
@@ -92,7 +99,7 @@ export class GuestMemory {
   single(base: number, len: number): IoVec {
     const iov = this.iov;
     iov.reset();
-    iov.push(base, Math.min(len, 0x7ffff000));
+    iov.push(base, Math.min(len, MAX_RW_COUNT));
     return iov;
   }
 

@@ -1,13 +1,15 @@
 // The boundary holds: a guest under --root with one writable volume tries every route it knows
-// to a host file outside its view and to host processes (test/security/programs), and a fork
-// bomb stops at --pids-max.
+// to a host file outside its view and to host processes (test/security/programs), a fork
+// bomb stops at --pids-max, and a guest asking for more than the kernel gives gets Linux's
+// answers while starry-sandbox stays within a memory bound.
 import test from 'ava';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { sandbox, ROOT } from '../helpers/sandbox.js';
+import { sandbox, native, CLI, ROOT } from '../helpers/sandbox.js';
 
 const SRC = join(ROOT, 'test', 'security', 'programs');
 const OUT = join(ROOT, '.cache', 'security');
@@ -72,4 +74,42 @@ test('an exec whose path another thread rewrites never runs a program from outsi
   } finally {
     rmSync(outsideDir, { recursive: true, force: true });
   }
+});
+
+/** Run the CLI on args, sampling its resident memory; its stdout and the largest VmRSS (KiB). */
+function sampled(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; maxRssKiB: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, '--cwd', ROOT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let maxRssKiB = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const sample = setInterval(() => {
+      try {
+        const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) maxRssKiB = Math.max(maxRssKiB, Number(m[1]));
+      } catch {
+        /* gone */
+      }
+    }, 20);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    child.on('close', (status) => {
+      clearInterval(sample);
+      clearTimeout(guard);
+      resolve({ status, stdout, stderr, maxRssKiB });
+    });
+  });
+}
+
+test('a guest asking for terabytes, 1025 iovecs, every descriptor and an epoll watch on each gets what Linux gives, and starry-sandbox stays under 512 MiB', async (t) => {
+  const prog = build('exhaust');
+  const want = native([prog]);
+  t.is(want.status, 0, want.stderr);
+  const r = await sampled(['--', prog]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, want.stdout);
+  t.true(r.maxRssKiB > 0, 'the sandbox memory was sampled');
+  t.log(`starry-sandbox's largest resident size: ${Math.round(r.maxRssKiB / 1024)} MiB`);
+  t.true(r.maxRssKiB < 512 * 1024, `starry-sandbox used ${Math.round(r.maxRssKiB / 1024)} MiB`);
 });
