@@ -86,11 +86,13 @@ export interface Outgoing {
 export interface Namespace {
   /** Bind s to name (undefined: pick one, as autobind or an ephemeral port does). */
   bind(k: Kernel, t: Task, s: Socket, name: SockName | undefined): number;
-  /** The socket closed or changed name: forget it. */
+  /** The socket closed: forget it. */
   unbind(s: Socket): void;
 }
 
 export abstract class Socket extends OpenFile {
+  /** Sockets open in the process, all kernels together (sockstat's "sockets: used"). */
+  static used = 0;
   readonly native = false;
   readonly hostFd = placeholder();
   readonly ino = nextIno++;
@@ -135,6 +137,7 @@ export abstract class Socket extends OpenFile {
     this.rx = new MsgQueue(rcvbuf);
     this.sndbuf = sndbuf;
     this.guestPath = `socket:[${this.ino}]`;
+    Socket.used++;
   }
 
   /** What poll reports for room to write. */
@@ -377,6 +380,7 @@ export abstract class Socket extends OpenFile {
   }
 
   protected override release(): void {
+    Socket.used--;
     this.ns.unbind(this);
     this.rx.purge();
   }
