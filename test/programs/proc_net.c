@@ -175,47 +175,24 @@ static void show_unix(const char *what, int fd, const char *path)
 	printf("%-14s unix  not found\n", what);
 }
 
-static int inet_socket(int af, int type, const char *ip, int listening)
+/* A socket bound to ip and a port the system picks, listening if asked; its port is called name. */
+static int inet_socket(int af, int type, const char *ip, int listening, const char *name)
 {
 	int fd = socket(af, type, 0);
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	if (af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		inet_pton(AF_INET, ip, &a->sin_addr);
-		len = sizeof *a;
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, ip, &a->sin6_addr);
-		len = sizeof *a;
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0) perror("bind");
+	struct sockaddr_storage ss;
+	if (bind(fd, (struct sockaddr *)&ss, inet_name(&ss, af, ip, 0)) < 0) perror("bind");
 	if (listening && listen(fd, 8) < 0) perror("listen");
+	name_port(fd, name);
 	return fd;
 }
 
-/* A socket of af connected to where fd listens (ip is how af names fd's address). */
-static int connect_to(int af, int type, const char *ip, int fd)
+/* A socket of af connected to where fd listens (ip is how af names fd's address); its port is called name. */
+static int connect_to(int af, int type, const char *ip, int fd, const char *name)
 {
 	int c = socket(af, type, 0);
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	if (af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port_of(fd, 0));
-		inet_pton(AF_INET, ip, &a->sin_addr);
-		len = sizeof *a;
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port_of(fd, 0));
-		inet_pton(AF_INET6, ip, &a->sin6_addr);
-		len = sizeof *a;
-	}
-	if (connect(c, (struct sockaddr *)&ss, len) < 0) perror("connect");
+	struct sockaddr_storage ss;
+	if (connect(c, (struct sockaddr *)&ss, inet_name(&ss, af, ip, port_of(fd, 0))) < 0) perror("connect");
+	name_port(c, name);
 	return c;
 }
 
@@ -237,18 +214,14 @@ static void tables(void)
 {
 	/* TCP over IPv4: a listener, a connection accepted with unread data, one not accepted yet
 	 * (from a dual-stack IPv6 socket), and one the client closed */
-	int l = inet_socket(AF_INET, SOCK_STREAM, "127.0.0.1", 1);
-	name_port(l, "L");
-	int c = connect_to(AF_INET, SOCK_STREAM, "127.0.0.1", l);
-	name_port(c, "C");
+	int l = inet_socket(AF_INET, SOCK_STREAM, "127.0.0.1", 1, "L");
+	int c = connect_to(AF_INET, SOCK_STREAM, "127.0.0.1", l, "C");
 	int s = accept(l, NULL, NULL);
 	write(c, "hello", 5);
 	wait_for(s, POLLIN);
-	int c6 = connect_to(AF_INET6, SOCK_STREAM, "::ffff:127.0.0.1", l);
-	name_port(c6, "C6");
+	int c6 = connect_to(AF_INET6, SOCK_STREAM, "::ffff:127.0.0.1", l, "C6");
 	wait_for(l, POLLIN);
-	int l6 = inet_socket(AF_INET6, SOCK_STREAM, "::1", 1);
-	name_port(l6, "L6");
+	int l6 = inet_socket(AF_INET6, SOCK_STREAM, "::1", 1, "L6");
 	show_inet("listener", "tcp", l, 0, 0, 0, 1);
 	show_inet("client", "tcp", c, 0, 0, 0, 1);
 	show_inet("accepted", "tcp", s, 0, 0, 0, 1);
@@ -257,8 +230,7 @@ static void tables(void)
 	show_inet("listener6", "tcp6", l6, 0, 0, 0, 1);
 	show_inet("not in tcp6", "tcp6", l, 0, 0, 0, 0);
 
-	int t = connect_to(AF_INET, SOCK_STREAM, "127.0.0.1", l);
-	name_port(t, "T");
+	int t = connect_to(AF_INET, SOCK_STREAM, "127.0.0.1", l, "T");
 	unsigned tport = port_of(t, 0);
 	int ts;
 	/* the one not accepted yet comes first */
@@ -272,14 +244,11 @@ static void tables(void)
 	close(first);
 
 	/* UDP: a bound socket with a datagram queued, one connected to it, one over IPv6 */
-	int u = inet_socket(AF_INET, SOCK_DGRAM, "127.0.0.1", 0);
-	name_port(u, "U");
-	int u2 = connect_to(AF_INET, SOCK_DGRAM, "127.0.0.1", u);
-	name_port(u2, "U2");
+	int u = inet_socket(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, "U");
+	int u2 = connect_to(AF_INET, SOCK_DGRAM, "127.0.0.1", u, "U2");
 	write(u2, "abc", 3);
 	wait_for(u, POLLIN);
-	int u6 = inet_socket(AF_INET6, SOCK_DGRAM, "::1", 0);
-	name_port(u6, "U6");
+	int u6 = inet_socket(AF_INET6, SOCK_DGRAM, "::1", 0, "U6");
 	show_inet("udp bound", "udp", u, 0, 0, 0, 2);
 	show_inet("udp connected", "udp", u2, 0, 0, 0, 2);
 	show_inet("udp6 bound", "udp6", u6, 0, 0, 0, 2);
