@@ -145,3 +145,27 @@ test('a #!/bin/sh script run by path: exe is the interpreter, argv and comm as L
     'bin/probe.sh arg2', '/bin/busybox', '/bin/sh bin/probe.sh arg2 ', 'probe.sh', '',
   ].join('\n'));
 });
+
+test('netstat shows the guest\'s listener and connection from /proc/net; route and ifconfig see lo alone', (t) => {
+  // nc keeps its connection while its standard input stays open; the loops wait for each step
+  const wait = (cond: string): string => `i=0; while ! ${cond} && [ $i -lt 200 ]; do i=$((i+1)); sleep 0.05; done`;
+  const r = bb(
+    `sleep 10 | nc -l -p 12345 > /dev/null & ${wait('netstat -tln | grep -q ":12345 "')}; echo "--listen--"; netstat -tuln; ` +
+      `sleep 10 | nc 127.0.0.1 12345 & ${wait('[ "$(netstat -tn | grep -c ESTABLISHED)" -ge 2 ]')}; echo "--conn--"; netstat -tn; ` +
+      'echo "--route--"; route -n; echo "--ifconfig--"; ifconfig -a; kill %1 %2',
+  );
+  t.is(r.status, 0, r.stderr);
+  const s = sections(r.stdout);
+  // busybox nc listens on an IPv6 socket, which takes IPv4 connections as ::ffff:127.0.0.1
+  const listen = s.listen.trim().split('\n');
+  t.is(listen[0], 'Active Internet connections (only servers)');
+  t.deepEqual(listen.slice(2).map((l) => l.trim().split(/\s+/)), [['tcp', '0', '0', ':::12345', ':::*', 'LISTEN']], s.listen);
+  const conn = s.conn.trim().split('\n').slice(2).map((l) => l.trim().split(/\s+/));
+  const client = conn.find((f) => f[4] === '127.0.0.1:12345');
+  t.truthy(client, s.conn);
+  const port = client![3].replace('127.0.0.1:', '');
+  t.deepEqual(conn.map((f) => f.join(' ')).sort(), [`tcp 0 0 ::ffff:127.0.0.1:12345 ::ffff:127.0.0.1:${port} ESTABLISHED`, `tcp 0 0 127.0.0.1:${port} 127.0.0.1:12345 ESTABLISHED`].sort());
+  t.is(s.route, 'Kernel IP routing table\nDestination     Gateway         Genmask         Flags Metric Ref    Use Iface\n');
+  t.deepEqual([...s.ifconfig.matchAll(/^(\S+)\s+Link encap:(.*?)\s*$/gm)].map((m) => `${m[1]} ${m[2]}`), ['lo Local Loopback']);
+  t.regex(s.ifconfig, /^\s+inet6 addr: ::1\/128 Scope:Host$/m);
+});

@@ -68,7 +68,7 @@ test('limits shows the kernel RLIMIT_NOFILE; oom_score_adj and cgroup as a child
 
 test('task/ lists the threads and nothing below task/TID/task', (t) => {
   const r = sandbox(['--', '/bin/sh', '-c', 'ls /proc/$$/task; ls /proc/$$/task/$$ | tr "\\n" " "; ls /proc/$$/task/$$/task']);
-  t.regex(r.stdout, /^(\d+)\ncgroup cmdline comm cwd environ exe fd fdinfo io limits maps mountinfo mounts oom_score_adj root smaps stat statm status $/);
+  t.regex(r.stdout, /^(\d+)\ncgroup cmdline comm cwd environ exe fd fdinfo io limits maps mountinfo mounts net oom_score_adj root smaps stat statm status $/);
   t.regex(r.stderr, /No such file or directory/);
 });
 

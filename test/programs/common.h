@@ -2,8 +2,12 @@
  * they print so their output compares the same on any libc; and small timing and process helpers. */
 #ifndef STARRY_TEST_COMMON_H
 #define STARRY_TEST_COMMON_H
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -115,6 +119,24 @@ static inline pid_t delayed_writer(int wfd, long ms)
 		_exit(0);
 	}
 	return c;
+}
+
+/* ss as an AF_INET or AF_INET6 address of ip (in af's notation) and port; its length. */
+static inline socklen_t inet_name(struct sockaddr_storage *ss, int af, const char *ip, int port)
+{
+	memset(ss, 0, sizeof *ss);
+	if (af == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		inet_pton(AF_INET, ip, &a->sin_addr);
+		return sizeof *a;
+	}
+	struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+	a->sin6_family = AF_INET6;
+	a->sin6_port = htons(port);
+	inet_pton(AF_INET6, ip, &a->sin6_addr);
+	return sizeof *a;
 }
 
 #endif

@@ -25,23 +25,6 @@
 typedef struct sockaddr_storage ss_t;
 static int port_lo = 32768, port_hi = 60999;
 
-static socklen_t mkaddr(ss_t *ss, int af, const char *ip, int port)
-{
-	memset(ss, 0, sizeof *ss);
-	if (af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		inet_pton(AF_INET, ip, &a->sin_addr);
-		return sizeof *a;
-	}
-	struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-	a->sin6_family = AF_INET6;
-	a->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &a->sin6_addr);
-	return sizeof *a;
-}
-
 static int portof(const ss_t *ss)
 {
 	return ntohs(ss->ss_family == AF_INET ? ((struct sockaddr_in *)ss)->sin_port : ((struct sockaddr_in6 *)ss)->sin6_port);
@@ -104,7 +87,7 @@ static short poll1(int fd, short events, int ms)
 static int listener(int af, const char *ip, int port, int reuseaddr, int reuseport)
 {
 	ss_t ss;
-	socklen_t len = mkaddr(&ss, af, ip, port);
+	socklen_t len = inet_name(&ss, af, ip, port);
 	int fd = socket(af, SOCK_STREAM, 0), one = 1;
 	if (reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
@@ -115,7 +98,7 @@ static int listener(int af, const char *ip, int port, int reuseaddr, int reusepo
 static int connect_to(int af, const char *ip, int port, int flags)
 {
 	ss_t ss;
-	socklen_t len = mkaddr(&ss, af, ip, port);
+	socklen_t len = inet_name(&ss, af, ip, port);
 	int fd = socket(af, SOCK_STREAM | flags, 0);
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) { int e = errno; close(fd); errno = e; return -1; }
 	return fd;
@@ -151,7 +134,7 @@ static void time_wait_rebind(int af, const char *lo, int listener_reuse)
 	close(l);
 	sleep_ms(20);
 	ss_t ss;
-	socklen_t len = mkaddr(&ss, af, lo, port);
+	socklen_t len = inet_name(&ss, af, lo, port);
 	int n = socket(af, SOCK_STREAM, 0);
 	char label[80];
 	snprintf(label, sizeof label, "TIME_WAIT (listener reuse %d): rebind plain", listener_reuse);
@@ -178,7 +161,7 @@ static void run_family(int af)
 
 	/* listener, connect, accept, names */
 	int l = socket(af, SOCK_STREAM, 0);
-	len = mkaddr(&ss, af, lo, 0);
+	len = inet_name(&ss, af, lo, 0);
 	CHECK("bind loopback port 0", bind(l, (struct sockaddr *)&ss, len));
 	CHECK("bind again", bind(l, (struct sockaddr *)&ss, len));
 	CHECK("listen", listen(l, 16));
@@ -193,7 +176,7 @@ static void run_family(int af)
 	CHECK("send unconnected (MSG_NOSIGNAL)", send(c, "x", 1, MSG_NOSIGNAL));
 	CHECK("read unconnected", read(c, buf, 1));
 	CHECK("accept on unconnected", accept(c, NULL, NULL));
-	len = mkaddr(&ss, af, lo, port);
+	len = inet_name(&ss, af, lo, port);
 	{	/* shutdown on an unconnected socket fails, yet its flags stick through a later connect */
 		int u = socket(af, SOCK_STREAM, 0);
 		CHECK("shutdown unconnected", shutdown(u, SHUT_RDWR));
@@ -302,7 +285,7 @@ static void run_family(int af)
 
 	/* non-blocking connect */
 	c = socket(af, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	len = mkaddr(&ss, af, lo, port);
+	len = inet_name(&ss, af, lo, port);
 	CHECK("non-blocking connect", connect(c, (struct sockaddr *)&ss, len));
 	printf("poll POLLOUT: %s\n", revents(poll1(c, POLLOUT, 1000)));
 	printf("SO_ERROR: %s\n", errname(sock_error(c)));
@@ -314,10 +297,10 @@ static void run_family(int af)
 
 	/* refused: a port bound by a socket that does not listen */
 	int closed = socket(af, SOCK_STREAM, 0);
-	len = mkaddr(&ss, af, lo, 0);
+	len = inet_name(&ss, af, lo, 0);
 	bind(closed, (struct sockaddr *)&ss, len);
 	int cport = localport(closed);
-	len = mkaddr(&ss, af, lo, cport);
+	len = inet_name(&ss, af, lo, cport);
 	c = socket(af, SOCK_STREAM, 0);
 	CHECK("blocking connect to closed port", connect(c, (struct sockaddr *)&ss, len));
 	printf("SO_ERROR after refused blocking connect: %s\n", errname(sock_error(c)));
@@ -351,31 +334,31 @@ static void run_family(int af)
 
 	/* bind conflicts while l listens */
 	int d = socket(af, SOCK_STREAM, 0);
-	len = mkaddr(&ss, af, lo, port);
+	len = inet_name(&ss, af, lo, port);
 	CHECK("bind same port, listener active", bind(d, (struct sockaddr *)&ss, len));
 	close(d);
 	d = socket(af, SOCK_STREAM, 0);
-	len = mkaddr(&ss, af, any, port);
+	len = inet_name(&ss, af, any, port);
 	CHECK("bind wildcard same port, listener active", bind(d, (struct sockaddr *)&ss, len));
 	close(d);
 	d = socket(af, SOCK_STREAM, 0);
 	setsockopt(d, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	len = mkaddr(&ss, af, lo, port);
+	len = inet_name(&ss, af, lo, port);
 	CHECK("bind same port with SO_REUSEADDR (first lacks it)", bind(d, (struct sockaddr *)&ss, len));
 	close(d);
 	close(l);
 	l = listener(af, lo, 0, 1, 0);
 	d = socket(af, SOCK_STREAM, 0);
 	setsockopt(d, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	len = mkaddr(&ss, af, lo, localport(l));
+	len = inet_name(&ss, af, lo, localport(l));
 	CHECK("bind, both SO_REUSEADDR, first listening", bind(d, (struct sockaddr *)&ss, len));
 	close(d);
 	close(l);
 	d = socket(af, SOCK_STREAM, 0);
-	len = mkaddr(&ss, af, far, 0);
+	len = inet_name(&ss, af, far, 0);
 	CHECK("bind non-local address", bind(d, (struct sockaddr *)&ss, len));
 	CHECK("bind addrlen 8", bind(d, (struct sockaddr *)&ss, 8));
-	len = mkaddr(&ss, af == AF_INET ? AF_INET6 : AF_INET, af == AF_INET ? "::1" : "127.0.0.1", 0);
+	len = inet_name(&ss, af == AF_INET ? AF_INET6 : AF_INET, af == AF_INET ? "::1" : "127.0.0.1", 0);
 	CHECK("bind other family's address", bind(d, (struct sockaddr *)&ss, len));
 	CHECK("listen unbound socket", listen(d, 4));
 	ss_t dn = sockname(d);
@@ -391,7 +374,7 @@ static void run_family(int af)
 	int rport = localport(l1);
 	int l2 = socket(af, SOCK_STREAM, 0);
 	setsockopt(l2, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-	len = mkaddr(&ss, af, lo, rport);
+	len = inet_name(&ss, af, lo, rport);
 	CHECK("SO_REUSEPORT second bind", bind(l2, (struct sockaddr *)&ss, len));
 	CHECK("SO_REUSEPORT second listen", listen(l2, 16));
 	d = socket(af, SOCK_STREAM, 0);
@@ -424,7 +407,7 @@ static void dual_stack(void)
 	printf("===== dual stack =====\n");
 	int l = socket(AF_INET6, SOCK_STREAM, 0);
 	CHECK("IPV6_V6ONLY 0", setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero));
-	len = mkaddr(&ss, AF_INET6, "::", 0);
+	len = inet_name(&ss, AF_INET6, "::", 0);
 	bind(l, (struct sockaddr *)&ss, len);
 	listen(l, 16);
 	int port = localport(l);
@@ -441,7 +424,7 @@ static void dual_stack(void)
 	close(s);
 	close(c);
 	int v4 = socket(AF_INET, SOCK_STREAM, 0);
-	len = mkaddr(&ss, AF_INET, "127.0.0.1", port);
+	len = inet_name(&ss, AF_INET, "127.0.0.1", port);
 	CHECK("bind 127.0.0.1 on the [::] (dual) port", bind(v4, (struct sockaddr *)&ss, len));
 	close(v4);
 	close(l);
@@ -458,7 +441,7 @@ static void dual_stack(void)
 	close(c);
 	c = socket(AF_INET6, SOCK_STREAM, 0);
 	setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-	len = mkaddr(&ss, AF_INET6, "::ffff:127.0.0.1", port);
+	len = inet_name(&ss, AF_INET6, "::ffff:127.0.0.1", port);
 	CHECK("V6ONLY socket connect to mapped address", connect(c, (struct sockaddr *)&ss, len));
 	close(c);
 	close(l);
@@ -470,7 +453,7 @@ static void dual_stack(void)
 	for (int attempt = 0; attempt < 20; attempt++) {
 		l = socket(AF_INET6, SOCK_STREAM, 0);
 		v6only_set = setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-		len = mkaddr(&ss, AF_INET6, "::", 0);
+		len = inet_name(&ss, AF_INET6, "::", 0);
 		bind(l, (struct sockaddr *)&ss, len);
 		listen(l, 16);
 		port = localport(l);
@@ -478,7 +461,7 @@ static void dual_stack(void)
 		refused = c < 0 ? errno : 0;
 		if (c >= 0) close(c);
 		v4 = socket(AF_INET, SOCK_STREAM, 0);
-		len = mkaddr(&ss, AF_INET, "127.0.0.1", port);
+		len = inet_name(&ss, AF_INET, "127.0.0.1", port);
 		bound = bind(v4, (struct sockaddr *)&ss, len);
 		bind_err = errno;
 		if (bound == 0 || bind_err != EADDRINUSE || attempt == 19) break;

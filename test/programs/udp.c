@@ -22,23 +22,6 @@
 typedef struct sockaddr_storage ss_t;
 static int port_lo = 32768, port_hi = 60999;
 
-static socklen_t mkaddr(ss_t *ss, int af, const char *ip, int port)
-{
-	memset(ss, 0, sizeof *ss);
-	if (af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		inet_pton(AF_INET, ip, &a->sin_addr);
-		return sizeof *a;
-	}
-	struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-	a->sin6_family = AF_INET6;
-	a->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &a->sin6_addr);
-	return sizeof *a;
-}
-
 static socklen_t sslen(const ss_t *ss) { return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6); }
 
 static int portof(const ss_t *ss)
@@ -92,7 +75,7 @@ static void settle(int fd) { poll1(fd, POLLIN, 1000); sleep_ms(10); }
 static int udp(int af, const char *ip, int port, int reuse)
 {
 	ss_t ss;
-	socklen_t len = mkaddr(&ss, af, ip, port);
+	socklen_t len = inet_name(&ss, af, ip, port);
 	int fd = socket(af, SOCK_DGRAM, 0), one = 1;
 	if (reuse) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (ip && bind(fd, (struct sockaddr *)&ss, len) < 0) { int e = errno; close(fd); errno = e; return -1; }
@@ -138,7 +121,7 @@ static void run_family(int af)
 	int cport = portof(&ca);
 	printf("client after sendto: %s, port %s\n", ntop(&ca), range(cport));
 	show_recv("recvfrom at server", srv, 0, sizeof buf, cport);
-	mkaddr(&ca, af, lo, cport);
+	inet_name(&ca, af, lo, cport);
 	CHECK("sendto client", sendto(srv, "pong", 4, 0, (struct sockaddr *)&ca, sslen(&ca)));
 	show_recv("recvfrom at client", cli, 0, sizeof buf, sport);
 	CHECK("recv MSG_DONTWAIT, empty", recv(cli, buf, sizeof buf, MSG_DONTWAIT));
@@ -206,8 +189,8 @@ static void run_family(int af)
 	int b = udp(af, lo, 0, 0), bport = localport(b);
 	int other = udp(af, lo, 0, 0), oport = localport(other);
 	ss_t ba, oa, peer;
-	mkaddr(&ba, af, lo, bport);
-	mkaddr(&oa, af, lo, oport);
+	inet_name(&ba, af, lo, bport);
+	inet_name(&oa, af, lo, oport);
 	CHECK("connect bound socket to server", connect(b, (struct sockaddr *)&sa, sslen(&sa)));
 	len = sizeof peer;
 	CHECK("getpeername", getpeername(b, (struct sockaddr *)&peer, &len));
@@ -238,7 +221,7 @@ static void run_family(int af)
 		e = udp(af, lo, eport, 0);
 	}
 	ss_t ea;
-	mkaddr(&ea, af, lo, eport);
+	inet_name(&ea, af, lo, eport);
 	connect(e, (struct sockaddr *)&sa, sslen(&sa));
 	sendto(other, "intruder", 8, 0, (struct sockaddr *)&ea, sslen(&ea));
 	CHECK("explicit-port socket: connect AF_UNSPEC", connect(e, (struct sockaddr *)&unspec, sizeof(struct sockaddr)));
@@ -261,7 +244,7 @@ static void run_family(int af)
 	int dport = localport(dead);
 	connect(dead, (struct sockaddr *)&oa, sslen(&oa));
 	ss_t da;
-	mkaddr(&da, af, lo, dport);
+	inet_name(&da, af, lo, dport);
 	int r = socket(af, SOCK_DGRAM, 0);
 	CHECK("unconnected sendto closed port", sendto(r, "x", 1, 0, (struct sockaddr *)&da, sslen(&da)));
 	printf("  poll IN 200 ms: %s\n", revents(poll1(r, POLLIN, 200)));
@@ -329,7 +312,7 @@ static void run_family(int af)
 	getsockopt(cli, SOL_SOCKET, SO_BROADCAST, &v, &vl);
 	printf(", after set %d\n", v);
 	int x = socket(af, SOCK_DGRAM, 0);
-	mkaddr(&ss, af, lo, sport);
+	inet_name(&ss, af, lo, sport);
 	CHECK("bind the server's port again", bind(x, (struct sockaddr *)&ss, sslen(&ss)));
 	close(x);
 	int r1 = udp(af, lo, 0, 1), rport = localport(r1);
@@ -354,11 +337,11 @@ static void dual_stack(void)
 	printf("===== dual stack =====\n");
 	int s6 = socket(AF_INET6, SOCK_DGRAM, 0);
 	setsockopt(s6, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-	mkaddr(&ss, AF_INET6, "::", 0);
+	inet_name(&ss, AF_INET6, "::", 0);
 	CHECK("bind [::] port 0, V6ONLY 0", bind(s6, (struct sockaddr *)&ss, sslen(&ss)));
 	int port = localport(s6);
 	int s4 = socket(AF_INET, SOCK_DGRAM, 0);
-	mkaddr(&ss, AF_INET, "127.0.0.1", port);
+	inet_name(&ss, AF_INET, "127.0.0.1", port);
 	CHECK("IPv4 sendto 127.0.0.1", sendto(s4, "four", 4, 0, (struct sockaddr *)&ss, sslen(&ss)));
 	int p4 = localport(s4);
 	long n = recvfrom(s6, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
@@ -371,12 +354,12 @@ static void dual_stack(void)
 	close(s6);
 	s6 = socket(AF_INET6, SOCK_DGRAM, 0);
 	setsockopt(s6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-	mkaddr(&ss, AF_INET6, "::", 0);
+	inet_name(&ss, AF_INET6, "::", 0);
 	CHECK("bind [::] port 0, V6ONLY 1", bind(s6, (struct sockaddr *)&ss, sslen(&ss)));
-	mkaddr(&ss, AF_INET, "127.0.0.1", localport(s6));
+	inet_name(&ss, AF_INET, "127.0.0.1", localport(s6));
 	sendto(s4, "four", 4, 0, (struct sockaddr *)&ss, sslen(&ss));
 	printf("v6-only socket, poll IN 200 ms after an IPv4 send: %s\n", revents(poll1(s6, POLLIN, 200)));
-	mkaddr(&ss, AF_INET6, "::ffff:127.0.0.1", p4);
+	inet_name(&ss, AF_INET6, "::ffff:127.0.0.1", p4);
 	CHECK("v6-only sendto a mapped address", sendto(s6, "x", 1, 0, (struct sockaddr *)&ss, sslen(&ss)));
 	close(s6);
 	close(s4);

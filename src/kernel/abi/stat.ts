@@ -4,11 +4,10 @@ import type { OpenFile } from '../fd/openfile.js';
 import { PipeEnd } from '../fd/pipe.js';
 import { ProcDir, ProcFile } from '../fd/procfile.js';
 import { Socket } from '../net/socket.js';
+import { uid, gid } from '../creds.js';
 
 const S_IFIFO = 0o010000;
 const PIPEFS_DEV = 0xd;
-const uid = process.getuid?.() ?? 0;
-const gid = process.getgid?.() ?? 0;
 
 const SOCKFS_DEV = 0x8;
 const ANON_INODE_DEV = 0x10;

@@ -16,6 +16,7 @@ import { mounts, mountinfo } from './mountinfo.js';
 import { translateMaps } from './maps.js';
 import { fdinfo } from './fdinfo.js';
 import { sysctl } from './sysctl.js';
+import { procNet } from './procnet.js';
 
 export const enum NodeKind {
   Dir,
@@ -71,9 +72,9 @@ function fdLinkMode(f: OpenFile): number {
 const MACHINE_FILES = ['cpuinfo', 'meminfo', 'uptime', 'loadavg', 'stat', 'version', 'filesystems', 'cmdline'];
 const PID_ENTRIES = [
   'cgroup', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'fdinfo', 'io', 'limits', 'maps', 'mountinfo',
-  'mounts', 'oom_score_adj', 'root', 'smaps', 'stat', 'statm', 'status', 'task',
+  'mounts', 'net', 'oom_score_adj', 'root', 'smaps', 'stat', 'statm', 'status', 'task',
 ];
-const PID_TYPES: Record<string, number> = { cwd: DT_LNK, exe: DT_LNK, root: DT_LNK, fd: DT_DIR, fdinfo: DT_DIR, task: DT_DIR };
+const PID_TYPES: Record<string, number> = { cwd: DT_LNK, exe: DT_LNK, root: DT_LNK, fd: DT_DIR, fdinfo: DT_DIR, net: DT_DIR, task: DT_DIR };
 
 export function hostText(path: string): Buffer {
   try {
@@ -139,8 +140,11 @@ export class ProcFs implements GeneratedFs {
   readonly magic = 0x9fa0; // PROC_SUPER_MAGIC
   readonly fileSize = 0;
   private readonly sys: Tree;
+  /** The one network namespace's files, the same under every /proc/PID/net. */
+  private readonly net: Tree;
   constructor(private readonly k: Kernel) {
     this.sys = sysctl(k);
+    this.net = procNet(k);
   }
 
   /** The node at rel (components below /proc), as seen by task t; undefined if none. */
@@ -148,8 +152,8 @@ export class ProcFs implements GeneratedFs {
     const parts = rel === '.' ? [] : rel.split('/');
     const k = this.k;
     if (parts.length === 0) {
-      const names = () => [...MACHINE_FILES, 'mounts', 'self', 'sys', 'thread-self', ...[...k.groups.keys()].sort((a, b) => a - b).map(String)];
-      return dir(names, (n) => (n === 'self' || n === 'thread-self' ? DT_LNK : n === 'sys' || /^\d/.test(n) ? DT_DIR : DT_REG));
+      const names = () => [...MACHINE_FILES, 'mounts', 'net', 'self', 'sys', 'thread-self', ...[...k.groups.keys()].sort((a, b) => a - b).map(String)];
+      return dir(names, (n) => (n === 'self' || n === 'thread-self' || n === 'net' ? DT_LNK : n === 'sys' || /^\d/.test(n) ? DT_DIR : DT_REG));
     }
     const [head, ...rest] = parts;
     if (head === 'self') {
@@ -166,6 +170,8 @@ export class ProcFs implements GeneratedFs {
       return this.pidNode(pid, pid, rest);
     }
     if (head === 'sys') return treeLookup(this.sys, rest);
+    // /proc/net is self/net, a link the walk follows (proc_net_init: proc_symlink("net", NULL, "self/net"))
+    if (head === 'net') return rest.length === 0 ? link(() => 'self/net') : t ? this.pidNode(t.tgid, t.tid, ['net', ...rest]) : undefined;
     if (rest.length > 0) return undefined;
     if (head === 'mounts') return file(() => mounts(k));
     if (MACHINE_FILES.includes(head)) {
@@ -196,6 +202,7 @@ export class ProcFs implements GeneratedFs {
       if (more.length === 1) return dir(() => PID_ENTRIES.filter((e) => e !== 'task'), (n) => PID_TYPES[n] ?? DT_REG, pid);
       return this.pidNode(pid, ttid, more.slice(1), true);
     }
+    if (what === 'net') return treeLookup(this.net, more, 0o555);
     if (what === 'fd' || what === 'fdinfo') {
       const files = task.files;
       if (more.length === 0) return { ...dir(() => files.numbers().map(String), () => (what === 'fd' ? DT_LNK : DT_REG), pid), mode: what === 'fd' ? 0o500 : 0o555 };

@@ -73,6 +73,48 @@ function overlap(s: InetSocket, ip: string, o: InetSocket): boolean {
   return covers(ip, s, oip) || covers(oip, o, ip);
 }
 
+const TCP_TIMEWAIT_LEN = 60_000;
+
+/** What stays of a connection closed first from this side (inet_timewait_sock), in the port table. */
+export class TimeWait {
+  readonly local: InetName;
+  readonly remote: InetName | undefined;
+  readonly domain: number;
+  readonly reuseAddr: boolean;
+  readonly reusePort: boolean;
+  readonly v6only: boolean;
+  readonly listening = false;
+  constructor(
+    s: TcpSocket,
+    /** Date.now() when it ends. */
+    readonly ends: number,
+  ) {
+    this.local = s.local as InetName;
+    const peer = s.peerName();
+    this.remote = peer instanceof InetName ? peer : undefined;
+    this.domain = s.domain;
+    this.reuseAddr = s.reuseAddr;
+    this.reusePort = s.reusePort;
+    this.v6only = s.v6only;
+  }
+}
+
+/** What went over lo (rtnl_link_stats64 rx = tx), counted as Linux's loopback_xmit does, headers included. */
+export class LoopbackStats {
+  bytes = 0;
+  packets = 0;
+  /** n bytes of data in packets with header bytes each (Ethernet, IP, TCP or UDP). */
+  sent(n: number, header: number, packets: number): void {
+    this.bytes += n + header * packets;
+    this.packets += packets;
+  }
+}
+
+/** Ethernet + IPv4 or IPv6 header bytes of a packet on lo. */
+const linkIpHeader = (v4: boolean): number => 14 + (v4 ? 20 : 40);
+/** lo's TCP MSS (mtu 65536 less the IPv4, TCP and timestamp option headers). */
+const LO_MSS = 65483;
+
 export class InetNamespace implements StreamNamespace, DgramNamespace {
   /** --net host: connections to addresses outside the sandbox go to the host, listeners listen there too. */
   hostNet = false;
@@ -80,6 +122,7 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
   warn: (msg: string) => void = () => {};
   readonly tcp = new PortTable();
   readonly udp = new PortTable();
+  readonly lo = new LoopbackStats();
   /** Multicast groups joined inside the sandbox (ip -> member count), as IP_MULTICAST_ALL sees. */
   readonly groups = new Map<string, number>();
 
@@ -240,10 +283,10 @@ export class InetNamespace implements StreamNamespace, DgramNamespace {
    * a bind to it conflicts unless both sides set SO_REUSEADDR.
    */
   timeWait(s: TcpSocket): void {
-    const ghost = { local: s.local, reuseAddr: s.reuseAddr, reusePort: s.reusePort, listening: false, v6only: s.v6only } as unknown as TcpSocket;
+    const ghost = new TimeWait(s, Date.now() + TCP_TIMEWAIT_LEN) as unknown as TcpSocket;
     const port = (s.local as InetName).port;
     this.tcp.add(ghost, port);
-    setTimeout(() => this.tcp.remove(ghost, port), 60_000).unref();
+    setTimeout(() => this.tcp.remove(ghost, port), TCP_TIMEWAIT_LEN).unref();
   }
 
   receivers(k: Kernel, t: Task, s: DgramSocket, name: SockName): DgramSocket[] | number {
@@ -321,6 +364,14 @@ export class TcpSocket extends StreamSocket {
     this.connectPending = true;
     return -E.EINPROGRESS;
   }
+  override send(k: Kernel, t: Task, out: Outgoing): number {
+    const n = super.send(k, t, out);
+    if (n > 0 && !(this.peer instanceof BridgeSocket)) {
+      const v4 = (this.local as InetName).isV4;
+      (this.ns as InetNamespace).lo.sent(n, linkIpHeader(v4) + 32, Math.ceil(n / LO_MSS));
+    }
+    return n;
+  }
   override connect(k: Kernel, c: Call, name: SockName | undefined): number {
     const ns = this.ns as InetNamespace;
     if (name instanceof InetName && this.state === 'unconnected' && !this.connectPending && ns.goesOut(this, name)) return this.connectOut(k, c, name);
@@ -391,8 +442,8 @@ export class TcpSocket extends StreamSocket {
   }
   protected override release(): void {
     const activeClose = this.state === 'connected' && !this.peerGone && !this.peer?.shutWr && !this.resetsPeerOnClose();
-    super.release();
     if (activeClose && this.local) (this.ns as InetNamespace).timeWait(this);
+    super.release();
   }
   protected override resetsPeerOnClose(): boolean {
     return super.resetsPeerOnClose() || (this.linger[0] !== 0 && this.linger[1] === 0);
@@ -439,7 +490,12 @@ export class UdpSocket extends DgramSocket {
   override send(k: Kernel, t: Task, out: Outgoing): number {
     const to = out.to ?? this.remote;
     const ns = this.ns as InetNamespace;
-    if (!(to instanceof InetName) || !ns.udpGoesOut(this, to)) return super.send(k, t, out);
+    if (!(to instanceof InetName)) return super.send(k, t, out);
+    if (!ns.udpGoesOut(this, to)) {
+      const n = super.send(k, t, out);
+      if (n >= 0) ns.lo.sent(n, linkIpHeader(to.isV4) + 8, 1);
+      return n;
+    }
     if (this.shutWr) return -E.EPIPE;
     if (out.iov.total > this.maxMessage) return -E.EMSGSIZE;
     if (!this.inTable) {

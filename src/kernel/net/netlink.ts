@@ -10,6 +10,7 @@ import * as E from '../errno.js';
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from '../wait.js';
 import { AF_INET, AF_INET6, AF_NETLINK, NetlinkName, type SockName } from './sockaddr.js';
 import { ARPHRD_LOOPBACK, LO_FLAGS, LO_INDEX, LO_MTU } from './ifreq.js';
+import type { LoopbackStats } from './inet.js';
 
 export const NETLINK_ROUTE = 0;
 
@@ -114,7 +115,14 @@ const u32 = (v: number): Buffer => {
 };
 const str = (s: string): Buffer => Buffer.from(`${s}\0`, 'latin1');
 
-function linkMessage(w: Writer, seq: number, pid: number, flags: number): void {
+/** struct rtnl_link_stats of lo: what it sends it receives (u32 counters wrap). */
+function loStats(lo: LoopbackStats): Buffer {
+  const b = Buffer.alloc(96);
+  for (const [i, v] of [lo.packets, lo.packets, lo.bytes, lo.bytes].entries()) b.writeUInt32LE(v % 2 ** 32, i * 4);
+  return b;
+}
+
+function linkMessage(w: Writer, seq: number, pid: number, flags: number, lo: LoopbackStats): void {
   const at = w.begin(RTM_NEWLINK, flags, seq, pid);
   w.u8(0); // ifi_family
   w.u8(0);
@@ -128,7 +136,7 @@ function linkMessage(w: Writer, seq: number, pid: number, flags: number): void {
   w.attr(16, Buffer.from([0])); // IFLA_OPERSTATE: unknown, as lo reports
   w.attr(1, Buffer.alloc(6)); // IFLA_ADDRESS
   w.attr(2, Buffer.alloc(6)); // IFLA_BROADCAST
-  w.attr(7, Buffer.alloc(96)); // IFLA_STATS (struct rtnl_link_stats)
+  w.attr(7, loStats(lo)); // IFLA_STATS
   w.end(at);
 }
 
@@ -200,7 +208,7 @@ export class NetlinkSocket extends Socket {
         const family = len > 16 ? req[at + 16] : 0;
         const dump = (flags & NLM_F_DUMP) === NLM_F_DUMP;
         if (type === RTM_GETLINK && (family === 0 || family === AF_PACKET || !dump)) {
-          linkMessage(w, seq, pid, dump ? NLM_F_MULTI : 0);
+          linkMessage(w, seq, pid, dump ? NLM_F_MULTI : 0, k.inet.lo);
         } else if (type === RTM_GETADDR && dump) {
           addrMessages(w, seq, pid, NLM_F_MULTI, family);
         } else if (type !== RTM_GETLINK && type !== RTM_GETADDR) {

@@ -87,11 +87,13 @@ export interface Outgoing {
 export interface Namespace {
   /** Bind s to name (undefined: pick one, as autobind or an ephemeral port does). */
   bind(k: Kernel, t: Task, s: Socket, name: SockName | undefined): number;
-  /** The socket closed or changed name: forget it. */
+  /** The socket closed: forget it. */
   unbind(s: Socket): void;
 }
 
 export abstract class Socket extends OpenFile {
+  /** Sockets open in the process, all kernels together (sockstat's "sockets: used"). */
+  static used = 0;
   readonly native = false;
   readonly hostFd = placeholder();
   readonly ino = nextIno++;
@@ -136,6 +138,7 @@ export abstract class Socket extends OpenFile {
     this.rx = new MsgQueue(rcvbuf, this);
     this.sndbuf = sndbuf;
     this.guestPath = `socket:[${this.ino}]`;
+    Socket.used++;
   }
 
   /** What poll reports for room to write. */
@@ -384,6 +387,7 @@ export abstract class Socket extends OpenFile {
   }
 
   protected override release(): void {
+    Socket.used--;
     this.ns.unbind(this);
     this.rx.purge();
   }

@@ -26,6 +26,8 @@ export class UnixNamespace implements StreamNamespace, DgramNamespace {
   private readonly files = new Map<string, Socket>();
   private readonly keys = new Map<Socket, string>();
   private autoName = 0;
+  /** Every open unix socket, bound or not, as /proc/net/unix lists them. */
+  readonly sockets = new Set<Socket>();
 
   bind(k: Kernel, t: Task, s: Socket, name: SockName | undefined): number {
     if (name === undefined) return s.local ? 0 : this.autobind(s);
@@ -70,6 +72,7 @@ export class UnixNamespace implements StreamNamespace, DgramNamespace {
   }
 
   unbind(s: Socket): void {
+    this.sockets.delete(s);
     const key = this.keys.get(s);
     if (key === undefined) return;
     this.keys.delete(s);
@@ -112,6 +115,8 @@ export class UnixNamespace implements StreamNamespace, DgramNamespace {
       const r = this.receivers(k, t, s, to);
       if (typeof r === 'number') return r;
       s.peer = r[0];
+      // both ends count as connected now (unix_dgram_connect)
+      (r[0] as UnixDgram).established = true;
     }
     return 0;
   }
@@ -130,6 +135,7 @@ export class UnixStream extends StreamSocket {
 
   constructor(ns: UnixNamespace, type: number, flags: number) {
     super(ns, AF_UNIX, type, 0, flags, RMEM_DEFAULT, WMEM_DEFAULT);
+    ns.sockets.add(this);
   }
   /** unix_poll also reports POLLWRBAND. */
   override readonly outMask = POLLOUT | POLLWRNORM | POLLWRBAND;
@@ -172,6 +178,12 @@ export class UnixDgram extends DgramSocket {
 
   constructor(ns: UnixNamespace, flags: number) {
     super(ns, AF_UNIX, SOCK_DGRAM, 0, flags, RMEM_DEFAULT, WMEM_DEFAULT);
+    ns.sockets.add(this);
+  }
+  /** Another socket connected to this one, which makes it TCP_ESTABLISHED as well. */
+  established = false;
+  protected override disconnected(): void {
+    this.established = false;
   }
   override readonly outMask = POLLOUT | POLLWRNORM | POLLWRBAND;
   protected override readonly shutdownNeedsPeer = false;

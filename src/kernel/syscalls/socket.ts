@@ -14,11 +14,10 @@ import { TcpSocket, UdpSocket } from '../net/inet.js';
 import { NetlinkSocket, NETLINK_ROUTE } from '../net/netlink.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, decodeName, encodeName, type SockName } from '../net/sockaddr.js';
 import type { Task } from '../task.js';
+import { uid, gid } from '../creds.js';
 
 const SOCK_TYPE_MASK = 0xf;
 const SOCKADDR_MAX = 128;
-const uid = process.getuid?.() ?? 0;
-const gid = process.getgid?.() ?? 0;
 
 /** The socket at fd, or -EBADF / -ENOTSOCK. */
 export function socketAt(c: Call, i: number): Socket | number {
