@@ -91,6 +91,9 @@ struct State {
   int listenerFd = -1;
   uv_poll_t poll;
   bool pollOpen = false;
+  // set once polling stopped: the handle is closing, and a uv_poll_init on it before libuv has
+  // finished the close aborts the process (uv__finish_close); the listener is done by then
+  bool pollStopped = false;
   uint32_t *records = nullptr;  // kMaxBatch * kRecordWords, a JS Uint32Array
   Napi::Reference<Napi::Uint32Array> recordsRef;
   std::vector<uint64_t> slotIds;

@@ -35,7 +35,7 @@ static void OnReadable(uv_poll_t *h, int status, int events) {
 }
 
 void StartPolling(napi_env env) {
-  if (G.pollOpen || G.listenerFd < 0) return;
+  if (G.pollOpen || G.pollStopped || G.listenerFd < 0) return;
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_poll_init(loop, &G.poll, G.listenerFd);
@@ -46,6 +46,7 @@ void StartPolling(napi_env env) {
 void StopPolling() {
   if (!G.pollOpen) return;
   G.pollOpen = false;
+  G.pollStopped = true;
   uv_poll_stop(&G.poll);
   uv_close((uv_handle_t *)&G.poll, nullptr);
 }
@@ -79,7 +80,7 @@ static void DeliverEvents(Napi::Env env) {
     std::lock_guard<std::mutex> lock(G.mu);
     batch.swap(G.queue);
   }
-  if (G.listenerFd >= 0 && !G.pollOpen) StartPolling(env);
+  if (G.listenerFd >= 0 && !G.pollOpen && !G.pollStopped) StartPolling(env);
   if (batch.empty() || G.onEvents.IsEmpty()) return;
   Napi::Array arr = Napi::Array::New(env, batch.size());
   for (size_t i = 0; i < batch.size(); i++) {
