@@ -8,6 +8,7 @@
 //                     has exited, no open file keeps a reference, no wait queue holds an entry,
 //                     no timer is armed, no socket name, port or FIFO is left behind, every host
 //                     descriptor the kernel opened is closed, and the read-only view is intact.
+import { TimeWait } from '../../src/kernel/net/inet.js';
 import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -162,11 +163,11 @@ function fdName(fd: number): string {
 
 /**
  * Maps and sets of an object (one level, and one more for tables of tables) that still hold
- * something. TCP's TIME_WAIT records are plain objects kept for a minute on purpose, as Linux
+ * something. TCP's TIME_WAIT records (TimeWait) are kept for a minute on purpose, as Linux
  * keeps the port of the side that closed first: they are not counted.
  */
 function residue(name: string, o: object, out: string[], depth = 0): void {
-  const held = (x: unknown): boolean => !(x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype);
+  const held = (x: unknown): boolean => !(x instanceof TimeWait) && !(x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype);
   for (const [k, v] of Object.entries(o)) {
     const n = v instanceof Map ? [...v.values()].reduce((s: number, e) => s + (Array.isArray(e) ? e.filter(held).length : 1), 0) : v instanceof Set ? v.size : 0;
     if (n > 0) out.push(`${name}.${k} holds ${n}`);
@@ -217,6 +218,8 @@ interface Pending {
   tid: number;
   /** A signal ended its wait ($signal): the restart codes are its answer then. */
   kicked: boolean;
+  /** poll and select: the open file at each descriptor they watch, when they blocked. */
+  watched?: Map<number, unknown>;
 }
 
 class Run {
@@ -427,7 +430,7 @@ class Run {
           if ('value' in o) {
             this.checkValue(i, o.value, false);
             this.results[i] = o.value;
-          } else if ('pending' in o) this.pending.push({ call: i, slot, tid, kicked: false });
+          } else if ('pending' in o) this.pending.push({ call: i, slot, tid, kicked: false, watched: this.watchedFiles(c.name, args, tid) });
         }
       }
     } catch (e) {
@@ -482,6 +485,10 @@ class Run {
     const name = this.p[q.call].name;
     const o = this.guest.outcome(q.slot);
     if (!('value' in o)) return false;
+    // a watched descriptor closed, or closed and opened again as another file: Linux goes on
+    // polling the files it started with, so the rescan's answer is not one it would give
+    const files = this.k.tasks.get(q.tid)?.files;
+    for (const [fd, f] of q.watched ?? []) if (files?.get(fd) !== f) return true;
     if (name === 'select' || name === 'pselect6') return o.value === -9; // EBADF
     if (name !== 'poll' && name !== 'ppoll') return false;
     const [fds, nfds] = this.argv[q.call];
@@ -492,6 +499,32 @@ class Run {
       if (mem.readUInt16LE(off) & 0x20) return true; // POLLNVAL
     }
     return false;
+  }
+
+  /** The descriptors a poll or select call watches, with the file at each now. */
+  private watchedFiles(name: string, args: number[], tid: number): Map<number, unknown> | undefined {
+    const files = this.k.tasks.get(tid)?.files;
+    if (!files) return undefined;
+    const mem = this.guest.machine.mem;
+    const base = this.guest.machine.base;
+    const fds: number[] = [];
+    if (name === 'poll' || name === 'ppoll') {
+      for (let i = 0; i < Math.min(args[1], 4096); i++) {
+        const off = args[0] - base + 8 * i;
+        if (off < 0 || off + 4 > mem.length) break;
+        fds.push(mem.readInt32LE(off));
+      }
+    } else if (name === 'select' || name === 'pselect6') {
+      const nfds = Math.min(Math.max(args[0], 0), 1024);
+      for (const set of [args[1], args[2], args[3]]) {
+        const off = set - base;
+        if (!set || off < 0 || off + Math.ceil(nfds / 8) > mem.length) continue;
+        for (let fd = 0; fd < nfds; fd++) if (mem[off + (fd >> 3)] & (1 << (fd & 7))) fds.push(fd);
+      }
+    } else {
+      return undefined;
+    }
+    return new Map(fds.map((fd) => [fd, files.get(fd)]));
   }
 
   /** Every task exits; then nothing may be left. */

@@ -7,7 +7,7 @@ import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import type { Call } from '../call.js';
 import * as E from '../errno.js';
-import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from '../wait.js';
+import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, type WaitQueue } from '../wait.js';
 import { AF_INET, AF_INET6, AF_NETLINK, NetlinkName, type SockName } from './sockaddr.js';
 import { ARPHRD_LOOPBACK, LO_FLAGS, LO_INDEX, LO_MTU } from './ifreq.js';
 import type { LoopbackStats } from './inet.js';
@@ -170,6 +170,14 @@ function errorMessage(w: Writer, req: Buffer, at: number, seq: number, pid: numb
 export class NetlinkSocket extends Socket {
   constructor(ns: NetlinkNamespace, type: number, protocol: number, flags: number) {
     super(ns, AF_NETLINK, type, protocol, flags, RMEM_DEFAULT, WMEM_DEFAULT);
+  }
+
+  // replies are queued on rx: readers wait there (a recv parked on waitQueue was never woken)
+  override queueFor(write: boolean): WaitQueue {
+    return write ? this.waitQueue : this.rx.readable;
+  }
+  override pollQueues(): WaitQueue[] {
+    return [this.waitQueue, this.rx.readable];
   }
 
   override pollMask(): number {
