@@ -10,6 +10,15 @@ import type { Msg } from './msgqueue.js';
 export interface Carrier {
   readonly refs: number;
   readonly rx: { queued(): Msg[]; purge(): void };
+  /** A listener's connections not yet accepted: their queues count as the listener's own. */
+  readonly acceptq?: readonly Carrier[];
+}
+
+/** The messages a socket holds: its queue's, and a listener's embryos' (scan_children). */
+function held(s: Carrier): Msg[] {
+  const own = s.rx.queued();
+  if (!s.acceptq?.length) return own;
+  return own.concat(...s.acceptq.map((e) => e.rx.queued()));
 }
 
 /** Sockets whose receive queue may hold descriptors (a superset: collect() prunes it). */
@@ -39,11 +48,14 @@ export function collect(): void {
   const candidates = new Set<Carrier>();
   for (const [f, n] of inflight) if ('rx' in f && f.refs === n) candidates.add(f as unknown as Carrier);
   if (candidates.size === 0) return;
+  // a candidate listener's embryos live and die with it
+  const embryos = new Set<Carrier>();
+  for (const c of candidates) for (const e of c.acceptq ?? []) embryos.add(e);
   // what a socket that is still open can reach through its queue stays
-  const work = [...carriers].filter((s) => !candidates.has(s));
+  const work = [...carriers].filter((s) => !candidates.has(s) && !embryos.has(s));
   while (work.length > 0) {
     const s = work.pop()!;
-    for (const m of s.rx.queued()) {
+    for (const m of held(s)) {
       for (const f of m.rights ?? []) {
         const c = f as unknown as Carrier;
         if (candidates.delete(c)) work.push(c);
@@ -52,6 +64,7 @@ export function collect(): void {
   }
   for (const s of candidates) {
     carriers.delete(s);
+    for (const e of s.acceptq ?? []) e.rx.purge();
     s.rx.purge(); // frees the others of the ring; each frees itself when its last reference goes
   }
 }
