@@ -37,7 +37,10 @@ export function openFifo(k: Kernel, c: Call, r: Resolved, flags: number): number
   const pipe = k.fifos.pipeFor(`${host.statDev()}:${host.statIno()}`);
   const acc = flags & O_ACCMODE;
   const nonblock = (flags & O_NONBLOCK) !== 0;
-  if (acc === O_WRONLY && nonblock && pipe.readers === 0) return -ENXIO;
+  if (acc === O_WRONLY && nonblock && pipe.readers === 0) {
+    if (pipe.writers === 0) pipe.onLastClose?.(); // nobody has it open: the table forgets it
+    return -ENXIO;
+  }
   const seen = pipe.writerOpens;
   const end = new PipeEnd(pipe, acc === O_RDWR ? O_RDWR : acc === O_WRONLY ? O_WRONLY : O_RDONLY, flags & (O_NONBLOCK | O_APPEND), r.guest);
   const cloexec = (flags & O_CLOEXEC) !== 0;
