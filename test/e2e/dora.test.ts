@@ -85,6 +85,9 @@ function processesIn(dir: string): string[] {
   return out;
 }
 
+const ppid = (pid: number): number => Number(/^\S+ \(.*\) \S (\d+)/s.exec(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.[1] ?? 0);
+const comm = (pid: number): string => readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+
 const alive = (pid: number): boolean => {
   try {
     return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
@@ -150,7 +153,10 @@ test.serial('the two-terminal flow: --name runs dora up, --join runs dora start 
   const kernel = Number(row?.split(/\s+/)[1]);
   t.regex(row ?? '', /dora up$/);
   const seen = guestsOf(kernel);
-  t.true([...seen.values()].filter((c) => / up\b|coordinator|daemon/.test(c)).length >= 2, `coordinator and daemon run in the sandbox after dora up returned:\n${[...seen.values()].join('\n')}`);
+  const daemons = [...seen].filter(([, c]) => /coordinator|daemon/.test(c));
+  t.true(daemons.length >= 2, `coordinator and daemon run in the sandbox after dora up returned:\n${[...seen.values()].join('\n')}`);
+  // dora up, their parent, has exited: the sandbox's init adopted them, as a container's would
+  for (const [pid, cmd] of daemons) t.is(comm(ppid(pid)), 'starry-init', `the parent of ${pid} ${cmd}`);
 
   // Terminal 2: dora start --attach, with its own output and status; `dora list` meanwhile.
   const attach = spawn(process.execPath, [CLI, '--join', name, '--cwd', flow, '--', 'dora', 'start', 'dataflow.yml', '--attach'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -163,12 +169,15 @@ test.serial('the two-terminal flow: --name runs dora up, --join runs dora start 
   void attached.then(() => (ended = true));
   let listed = '';
   let running = false;
-  while (!ended && !running) {
-    const l = join_(['dora', 'list'], 30_000);
-    listed = `${l.stdout}${l.stderr}`;
-    running = /[0-9a-f]{8}-[0-9a-f]{4}-\S+\s+\S+\s+Running\b/.test(l.stdout);
+  // (and every process the sandbox has meanwhile, to look for after stop)
+  while (!ended) {
+    if (!running) {
+      const l = join_(['dora', 'list'], 30_000);
+      listed = `${l.stdout}${l.stderr}`;
+      running = /[0-9a-f]{8}-[0-9a-f]{4}-\S+\s+\S+\s+Running\b/.test(l.stdout);
+    }
     for (const [pid, cmd] of guestsOf(kernel)) seen.set(pid, cmd);
-    if (!running) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 200));
   }
   const status = await attached;
   clearTimeout(killer);

@@ -30,6 +30,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The parent pid of a host process (/proc/PID/stat's fourth field), 0 when it is gone. */
+function ppid(pid: number): number {
+  try {
+    return Number(/^\S+ \(.*\) \S (\d+)/s.exec(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 async function gone(pid: number, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (alive(pid)) {
@@ -122,6 +131,10 @@ test.serial('a named sandbox outlives its first command; --join shares its netwo
   const kernelPid = Number(row!.split(/\s+/)[1]);
   t.true(alive(kernelPid));
   t.regex(row!, /sh -c echo shared/);
+  // The server outlived its parent: like a container's init, the sandbox's init adopted it.
+  const init = ppid(server);
+  t.is(readFileSync(`/proc/${init}/comm`, 'latin1'), 'starry-init\n', `the orphaned server's parent ${init}`);
+  t.is(ppid(init), kernelPid);
 
   // A second name is refused while it runs.
   const again = cli(['--name', name, '--', 'true']);
