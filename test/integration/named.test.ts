@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandbox, ROOT, CLI, type Outcome } from '../helpers/sandbox.js';
-import { haveTmux, NO_TMUX, Tmux, untilProcess } from '../helpers/tmux.js';
+import { haveTmux, NO_TMUX, ShellDriver, Tmux, untilProcess } from '../helpers/tmux.js';
 
 const runtime = mkdtempSync(join(tmpdir(), 'starry-named-test-'));
 const env = { ...process.env, STARRY_SANDBOX_RUNTIME_DIR: runtime };
@@ -226,47 +226,32 @@ test('a named sandbox whose first command cannot start does not stay behind', (t
  */
 async function jobSession(label: string, dir: string): Promise<string> {
   const term = new Tmux(label, ['env', '-i', `PATH=${dir}:/usr/bin:/bin`, 'TERM=xterm', 'PS1=@@ ', 'bash', '--norc', '--noprofile', '-i']);
-  let prompts = 1;
-  // (after a Ctrl-C bash may print its prompt right after the echoed ^C)
-  const prompt = async () => term.until(`prompt ${prompts}`, (s) => s.split('@@').length > prompts);
-  const line = async (text: string) => {
-    term.keys(text, 'Enter');
-    prompts++;
-    await prompt();
-  };
-  const job = async (seconds: number, key: string) => {
-    term.keys(`j sleep ${seconds}`, 'Enter');
-    await untilProcess(`sleep ${seconds}`);
-    term.keys(key);
-    prompts++;
-    await prompt();
-  };
+  const sh = new ShellDriver(term, '@@');
+  const job = (seconds: number, key: string) => sh.job(`j sleep ${seconds}`, `sleep ${seconds}`, key);
   // whether the sleep N process is stopped, once it is want (or after 10 s); a stopped guest
   // shows as 't' to the host's ps (a tracee's group stop, PTRACE_LISTEN), a local one as 'T'
   const state = (seconds: number, want: 'stopped' | 'running') =>
-    line(
+    sh.line(
       `p=$(pgrep -f '^sleep ${seconds}$'); st() { case $(ps -o stat= -p $p) in [Tt]*) echo stopped;; *) echo running;; esac; }; ` +
         `i=0; while [ $(st) != ${want} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo "state: $(st)"`,
     );
   try {
-    await prompt();
+    await sh.prompt();
     await job(1101, 'C-c');
-    await line('echo rc=$?');
+    await sh.line('echo rc=$?');
     await job(1102, 'C-z');
-    await line('jobs');
+    await sh.line('jobs');
     await state(1102, 'stopped');
     term.keys('fg', 'Enter');
     await term.until('fg', (s) => s.includes('@@ fg\nj sleep 1102\n'));
     await untilProcess('sleep 1102'); // still there, continued
-    term.keys('C-c');
-    prompts++;
-    await prompt();
-    await line('echo rc=$?; jobs; echo none');
+    await sh.keys('C-c');
+    await sh.line('echo rc=$?; jobs; echo none');
     await job(1103, 'C-z');
-    await line('bg');
+    await sh.line('bg');
     await state(1103, 'running');
-    await line('kill %1; wait %1; echo rc=$?');
-    await line('jobs; echo none');
+    await sh.line('kill %1; wait %1; echo rc=$?');
+    await sh.line('jobs; echo none');
     return term.screen();
   } finally {
     term.kill();
