@@ -286,8 +286,9 @@ test.serial('SIGINT and SIGTERM sent to --join reach handlers in its command, SI
   const started = cli(['--name', name, '--', 'true']);
   t.is(started.status, 0, started.stderr);
   // sh waits for a child of its job; SIGINT (a keyboard signal) reaches both, SIGTERM sh alone
+  // (each line in one write: the two share the pipe, and PYTHONUNBUFFERED may be set)
   const script = (sig: string) =>
-    `trap 'echo sh got ${sig}; exit 4' ${sig}; python3 -c 'import signal, time; signal.signal(signal.SIG${sig}, lambda *a: (print("child got ${sig}", flush=True), exit(5))); print("ready", flush=True); time.sleep(30)' & wait; echo after wait`;
+    `trap 'echo sh got ${sig}; exit 4' ${sig}; python3 -c 'import os, signal, time; signal.signal(signal.SIG${sig}, lambda *a: (os.write(1, b"child got ${sig}\\n"), exit(5))); print("ready", flush=True); time.sleep(30)' & wait; echo after wait`;
   for (const [sig, out] of [
     ['INT', 'ready\nchild got INT\nsh got INT\n'],
     ['TERM', 'ready\nsh got TERM\n'],
