@@ -11,12 +11,16 @@
 //                      length.
 //   STARTED(id, pid)   the request's process is pid, or -errno when fork failed.
 // Children are reaped by the host (SA_NOCLDWAIT); the kernel learns their exit status from the
-// tracer. Built static (binding.gyp), so it needs nothing from the guest's root.
+// tracer. Like a container's init, it is where the sandbox's orphans go (a child subreaper: a
+// daemon such as `dora up`'s coordinator, whose parent has exited, is reparented here, not to
+// the host's init), so it reaps them too. Built static (binding.gyp), so it needs nothing from
+// the guest's root.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,6 +53,7 @@ static int take(char **p, char *end, char **out, uint32_t n) {
 }
 
 int main(void) {
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_IGN;

@@ -1,8 +1,10 @@
 // The client side of named sandboxes: --name (start the kernel process detached, then run the
 // first command in it), --join (run a command in a live sandbox, like `docker exec`), ls, stop.
 // A command run this way gets the caller's own stdin, stdout and stderr (the descriptors
-// themselves travel to the kernel over the control socket), its exit status comes back as ours,
-// and SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to us are passed on to it.
+// themselves travel to the kernel over the control socket), its exit status comes back as ours
+// (killed by a signal, we end by the same signal), and SIGINT, SIGTERM, SIGHUP and SIGQUIT sent
+// to us are passed on to it; SIGTSTP (Ctrl-Z) stops its job and then us, and SIGCONT (the
+// shell's fg or bg) continues it: to the caller's shell it is a job like its own.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, writeSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +18,7 @@ import {
   NamedError, SERVE_FLAG,
 } from './runtime.js';
 
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15, SIGCONT: 18, SIGTSTP: 20 } as const;
 /** How long a starting kernel process may take to take requests. */
 const START_TIMEOUT_MS = 30000;
 
@@ -130,6 +132,13 @@ export function joinSandbox(name: string, req: RunRequest): Promise<number> {
       const n = SIGNALS[sig as keyof typeof SIGNALS];
       if (pid) ch.send({ op: 'signal', sig: n });
       else queued.push(n);
+      if (sig === 'SIGTSTP') {
+        // The command's job stops; then we stop too, by SIGTSTP's default action, so that the
+        // caller's shell sees its job stopped (WSTOPSIG SIGTSTP) and gets its terminal back.
+        process.off('SIGTSTP', onSignal); // the last listener gone, libuv restores SIG_DFL
+        process.kill(process.pid, 'SIGTSTP');
+        if (!done) process.on('SIGTSTP', onSignal); // continued
+      }
     };
     const sigs = Object.keys(SIGNALS) as NodeJS.Signals[];
     for (const s of sigs) process.on(s, onSignal);
@@ -153,6 +162,7 @@ export function joinSandbox(name: string, req: RunRequest): Promise<number> {
         finish(typeof m.code === 'number' ? m.code : 125);
       } else if (typeof m.exit === 'number') {
         finish(exitCode(m.exit));
+        endLike(m.exit);
       }
     };
     ch.onClose = () => {
@@ -161,6 +171,24 @@ export function joinSandbox(name: string, req: RunRequest): Promise<number> {
       finish(pid ? 128 + 9 : 125);
     };
   });
+}
+
+const RLIMIT_CORE = 4;
+
+/**
+ * A command a signal killed: we end by the same signal, as the caller's own job would have, so
+ * its shell tells it alike (bash's "Terminated", its new line after a Ctrl-C); $? is 128+N
+ * either way. No core of ours where the command dumped none. A signal Node ignores (SIGPIPE)
+ * leaves us to exit with 128+N.
+ */
+function endLike(status: number): void {
+  const sig = status & 0x7f;
+  if (sig === 0 || sig === 0x7f) return;
+  if (!(status & 0x80)) {
+    host.scratch.fill(0, host.STRUCT, host.STRUCT + 16);
+    host.sys(NR.prlimit64, 0, RLIMIT_CORE, host.addr(host.STRUCT), 0);
+  }
+  process.kill(process.pid, sig);
 }
 
 function removeStale(dir: string, name: string): void {

@@ -24,6 +24,9 @@ import { runtimeDir, paths, listenAt, isLive, writeRecord, removeFiles, readReco
 const SIGHUP = 1;
 const SIGINT = 2;
 const SIGQUIT = 3;
+const SIGCONT = 18;
+const SIGTSTP = 20;
+const JOB_SIGNALS = new Set([SIGINT, SIGQUIT, SIGCONT, SIGTSTP]);
 const ESRCH = 3;
 const EADDRINUSE = 98;
 const F_GETFL = 3;
@@ -195,11 +198,14 @@ class Server {
     }
   }
 
-  /** Keyboard signals go to the command's whole job, as a terminal sends them; others to it alone. */
+  /**
+   * Keyboard signals go to the command's whole job, as a terminal sends them, and so do the
+   * shell's SIGCONT (fg, bg: killpg); others to the command alone.
+   */
   private signal(pid: number, sig: number): void {
     const k = this.h!.kernel;
     for (const g of k.groups.values()) k.expectSignal(g);
-    if ((sig === SIGINT || sig === SIGQUIT) && native.hostSyscall(NR.kill, -pid, sig) !== -ESRCH) return;
+    if (JOB_SIGNALS.has(sig) && native.hostSyscall(NR.kill, -pid, sig) !== -ESRCH) return;
     native.hostSyscall(NR.kill, pid, sig);
   }
 

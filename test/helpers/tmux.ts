@@ -65,3 +65,40 @@ export async function untilProcess(cmdline: string, ms = 30_000): Promise<void> 
     await sleep(50);
   }
 }
+
+/**
+ * Drives an interactive shell in a Tmux whose prompt (PS1) is mark: each line or job typed is
+ * waited for until the next prompt. Prompts are counted anywhere on the screen, since after a
+ * Ctrl-C bash may print one right after the echoed ^C; mark must not occur in what is typed.
+ */
+export class ShellDriver {
+  private prompts = 1;
+
+  constructor(
+    readonly term: Tmux,
+    private readonly mark: string,
+  ) {}
+
+  async prompt(): Promise<void> {
+    const n = this.prompts;
+    await this.term.until(`prompt ${n}`, (s) => s.split(this.mark).length > n);
+  }
+
+  /** Keys that end with a new prompt (a command line and Enter, or a Ctrl-C at a job). */
+  async keys(...keys: string[]): Promise<void> {
+    this.term.keys(...keys);
+    this.prompts++;
+    await this.prompt();
+  }
+
+  line(text: string): Promise<void> {
+    return this.keys(text, 'Enter');
+  }
+
+  /** A foreground job whose process (command line proc) has exec'd, then a key (C-c, C-z). */
+  async job(command: string, proc: string, key: string): Promise<void> {
+    this.term.keys(command, 'Enter');
+    await untilProcess(proc);
+    await this.keys(key);
+  }
+}

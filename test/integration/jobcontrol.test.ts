@@ -5,7 +5,7 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { both, CLI, ROOT } from '../helpers/sandbox.js';
-import { haveTmux, NO_TMUX, Tmux, untilProcess } from '../helpers/tmux.js';
+import { haveTmux, NO_TMUX, ShellDriver, Tmux, untilProcess } from '../helpers/tmux.js';
 
 test('a shell stops, continues and kills a background job as natively', (t) => {
   // each state is waited for (ps reads /proc/PID/stat), so the output does not depend on timing
@@ -28,40 +28,24 @@ test('a shell stops, continues and kills a background job as natively', (t) => {
   t.is(sandboxed.status, native.status, sandboxed.stderr);
 });
 
-/** Type a session into an interactive bash under a terminal; the screen at the end. */
+/** Type a session into an interactive bash (prompt "@@ ") under a terminal; the screen at the end. */
 async function bashSession(label: string, argv: string[]): Promise<string> {
   const term = new Tmux(label, argv);
-  let prompts = 1;
-  const prompt = async () => term.until(`prompt ${prompts}`, (s) => s.split('\n').filter((l) => l.startsWith('$')).length >= prompts);
-  const line = async (text: string) => {
-    term.keys(text, 'Enter');
-    prompts++;
-    await prompt();
-  };
-  // a foreground job that has exec'd, then a key (Ctrl-C or Ctrl-Z) that gives the prompt back
-  const job = async (seconds: number, key: string) => {
-    term.keys(`sleep ${seconds}`, 'Enter');
-    await untilProcess(`sleep ${seconds}`);
-    term.keys(key);
-    prompts++;
-    await prompt();
-  };
+  const sh = new ShellDriver(term, '@@');
   try {
-    await prompt();
-    await job(1001, 'C-c');
-    await line('echo rc=$?');
-    await job(1002, 'C-z');
-    await line('jobs');
+    await sh.prompt();
+    await sh.job('sleep 1001', 'sleep 1001', 'C-c');
+    await sh.line('echo rc=$?');
+    await sh.job('sleep 1002', 'sleep 1002', 'C-z');
+    await sh.line('jobs');
     term.keys('fg', 'Enter');
-    await term.until('fg', (s) => s.includes('$ fg\nsleep 1002\n'));
-    term.keys('C-c');
-    prompts++;
-    await prompt();
-    await line('echo rc=$?; jobs; echo none');
-    await job(1003, 'C-z');
-    await line('bg');
-    await line('kill %1; wait %1; echo rc=$?');
-    await line('jobs; echo none');
+    await term.until('fg', (s) => s.includes('@@ fg\nsleep 1002\n'));
+    await sh.keys('C-c');
+    await sh.line('echo rc=$?; jobs; echo none');
+    await sh.job('sleep 1003', 'sleep 1003', 'C-z');
+    await sh.line('bg');
+    await sh.line('kill %1; wait %1; echo rc=$?');
+    await sh.line('jobs; echo none');
     return term.screen();
   } finally {
     term.kill();
@@ -71,7 +55,7 @@ async function bashSession(label: string, argv: string[]): Promise<string> {
 test('an interactive bash at a terminal takes Ctrl-C and Ctrl-Z as natively', async (t) => {
   if (!haveTmux()) return t.fail(NO_TMUX);
   const shell = ['bash', '--norc', '--noprofile', '-i'];
-  const env = ['PATH=/usr/bin:/bin', 'TERM=xterm', 'PS1=$ '];
+  const env = ['PATH=/usr/bin:/bin', 'TERM=xterm', 'PS1=@@ '];
   const native = await bashSession('native', ['env', '-i', ...env, ...shell]);
   const sandboxed = await bashSession('sandbox', [
     process.execPath, CLI, '--clear-env', ...env.flatMap((e) => ['-e', e]), '--cwd', ROOT, '--', ...shell,

@@ -4,10 +4,11 @@
 // Every wait is bounded; a sandbox a test started is stopped by its teardown whatever happens.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandbox, ROOT, CLI, type Outcome } from '../helpers/sandbox.js';
+import { haveTmux, NO_TMUX, ShellDriver, Tmux, untilProcess } from '../helpers/tmux.js';
 
 const runtime = mkdtempSync(join(tmpdir(), 'starry-named-test-'));
 const env = { ...process.env, STARRY_SANDBOX_RUNTIME_DIR: runtime };
@@ -26,6 +27,15 @@ function alive(pid: number): boolean {
     return !/^\S+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
   } catch {
     return false;
+  }
+}
+
+/** The parent pid of a host process (/proc/PID/stat's fourth field), 0 when it is gone. */
+function ppid(pid: number): number {
+  try {
+    return Number(/^\S+ \(.*\) \S (\d+)/s.exec(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
@@ -121,6 +131,10 @@ test.serial('a named sandbox outlives its first command; --join shares its netwo
   const kernelPid = Number(row!.split(/\s+/)[1]);
   t.true(alive(kernelPid));
   t.regex(row!, /sh -c echo shared/);
+  // The server outlived its parent: like a container's init, the sandbox's init adopted it.
+  const init = ppid(server);
+  t.is(readFileSync(`/proc/${init}/comm`, 'latin1'), 'starry-init\n', `the orphaned server's parent ${init}`);
+  t.is(ppid(init), kernelPid);
 
   // A second name is refused while it runs.
   const again = cli(['--name', name, '--', 'true']);
@@ -148,15 +162,15 @@ test.serial('a named sandbox outlives its first command; --join shares its netwo
   t.is(missing.status, 127);
   t.regex(missing.stderr, /no-such-program-xyz: No such file or directory/);
 
-  // Ctrl-C (SIGINT) and SIGTERM sent to a --join end its command: 128+N.
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  // Ctrl-C (SIGINT) and SIGTERM sent to a --join end its command, and so the --join itself.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const j = joinAsync(name, ['sh', '-c', 'echo pid=$$; exec sleep 60'], 30000);
     const m = await j.line(/pid=(\d+)\n/);
     t.truthy(m, `${sig}: the command started`);
     if (m) guests.push(Number(m[1]));
     j.child.kill(sig);
     const r = await j.done;
-    t.is(r.status, code, `${sig}: signal ${r.signal} ${r.stderr}`);
+    t.is(r.signal, sig, `${sig}: status ${r.status} ${r.stderr}`);
   }
 
   // stop ends the kernel process and every guest; ls forgets it.
@@ -204,4 +218,87 @@ test('a named sandbox whose first command cannot start does not stay behind', (t
     if (listed) spawnSync('sleep', ['0.1']);
   }
   t.false(listed);
+});
+
+/**
+ * An interactive bash at a terminal (tmux) runs `j sleep N` as foreground jobs and types Ctrl-C,
+ * Ctrl-Z, fg, bg and kill at them; j is bin/j in dir. The screen at the end.
+ */
+async function jobSession(label: string, dir: string): Promise<string> {
+  const term = new Tmux(label, ['env', '-i', `PATH=${dir}:/usr/bin:/bin`, 'TERM=xterm', 'PS1=@@ ', 'bash', '--norc', '--noprofile', '-i']);
+  const sh = new ShellDriver(term, '@@');
+  const job = (seconds: number, key: string) => sh.job(`j sleep ${seconds}`, `sleep ${seconds}`, key);
+  // whether the sleep N process is stopped, once it is want (or after 10 s); a stopped guest
+  // shows as 't' to the host's ps (a tracee's group stop, PTRACE_LISTEN), a local one as 'T'
+  const state = (seconds: number, want: 'stopped' | 'running') =>
+    sh.line(
+      `p=$(pgrep -f '^sleep ${seconds}$'); st() { case $(ps -o stat= -p $p) in [Tt]*) echo stopped;; *) echo running;; esac; }; ` +
+        `i=0; while [ $(st) != ${want} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo "state: $(st)"`,
+    );
+  try {
+    await sh.prompt();
+    await job(1101, 'C-c');
+    await sh.line('echo rc=$?');
+    await job(1102, 'C-z');
+    await sh.line('jobs');
+    await state(1102, 'stopped');
+    term.keys('fg', 'Enter');
+    await term.until('fg', (s) => s.includes('@@ fg\nj sleep 1102\n'));
+    await untilProcess('sleep 1102'); // still there, continued
+    await sh.keys('C-c');
+    await sh.line('echo rc=$?; jobs; echo none');
+    await job(1103, 'C-z');
+    await sh.line('bg');
+    await state(1103, 'running');
+    await sh.line('kill %1; wait %1; echo rc=$?');
+    await sh.line('jobs; echo none');
+    return term.screen();
+  } finally {
+    term.kill();
+  }
+}
+
+test.serial('at a terminal, Ctrl-C, Ctrl-Z, fg, bg and kill reach a --join command as they reach a local job', async (t) => {
+  if (!haveTmux()) return t.fail(NO_TMUX);
+  const name = `tty${process.pid}`;
+  const bin = mkdtempSync(join(tmpdir(), 'starry-named-j-'));
+  t.teardown(() => {
+    cli(['stop', name], 20000);
+    rmSync(bin, { recursive: true, force: true });
+  });
+  const started = cli(['--name', name, '--', 'true']);
+  t.is(started.status, 0, started.stderr);
+  writeFileSync(join(bin, 'j'), '#!/bin/sh\nexec "$@"\n');
+  chmodSync(join(bin, 'j'), 0o755);
+  const native = await jobSession('named-native', bin);
+  t.true(native.includes('rc=130') && native.includes('Stopped') && native.includes('state: stopped') && native.includes('rc=143'), native);
+  const q = (s: string) => `'${s}'`;
+  writeFileSync(join(bin, 'j'), `#!/bin/sh\nSTARRY_SANDBOX_RUNTIME_DIR=${q(runtime)} exec ${q(process.execPath)} ${q(CLI)} --join ${name} -- "$@"\n`);
+  const joined = await jobSession('named-join', bin);
+  t.is(joined, native);
+});
+
+test.serial('SIGINT and SIGTERM sent to --join reach handlers in its command, SIGINT its whole job', async (t) => {
+  const name = `hs${process.pid}`;
+  t.teardown(() => {
+    cli(['stop', name], 20000);
+  });
+  const started = cli(['--name', name, '--', 'true']);
+  t.is(started.status, 0, started.stderr);
+  // sh waits for a child of its job; SIGINT (a keyboard signal) reaches both, SIGTERM sh alone
+  // (each line in one write: the two share the pipe, and PYTHONUNBUFFERED may be set)
+  const script = (sig: string) =>
+    `trap 'echo sh got ${sig}; exit 4' ${sig}; python3 -c 'import os, signal, time; signal.signal(signal.SIG${sig}, lambda *a: (os.write(1, b"child got ${sig}\\n"), exit(5))); print("ready", flush=True); time.sleep(30)' & wait; echo after wait`;
+  for (const [sig, out] of [
+    ['INT', 'ready\nchild got INT\nsh got INT\n'],
+    ['TERM', 'ready\nsh got TERM\n'],
+  ] as const) {
+    const j = joinAsync(name, ['sh', '-c', script(sig)], 30000);
+    t.truthy(await j.line(/ready\n/), `${sig}: the command started`);
+    await new Promise((r) => setTimeout(r, 200)); // sh is in wait
+    j.child.kill(`SIG${sig}`);
+    const r = await j.done;
+    t.is(r.status, 4, `SIG${sig}: ${r.stderr}`);
+    t.is(r.stdout.split('\n').sort().join('\n'), out.split('\n').sort().join('\n'), `SIG${sig}`);
+  }
 });
