@@ -33,6 +33,10 @@ export function anyInFlight(): boolean {
   return carriers.size > 0;
 }
 
+/**
+ * Runs inside the close that prompted it: every place that lets go of queued descriptors takes
+ * them off their message first (purge, releaseRights), so the queues it scans are consistent.
+ */
 export function collect(): void {
   const inflight = new Map<OpenFile, number>();
   for (const s of carriers) {

@@ -367,9 +367,10 @@ function writeMsg(k: Kernel, c: Call, s: Socket, rd: Reading, tg: RecvTarget, fl
 /** A consumed message's descriptors that were not installed (MSG_CTRUNC) are closed, as scm_detach_fds does. */
 function releaseRights(rd: Reading): void {
   const msg = rd.rights;
-  if (!msg?.rights) return;
-  for (const f of msg.rights) f.decRef();
-  msg.rights = undefined;
+  const files = msg?.rights;
+  if (!files) return;
+  msg.rights = undefined; // first: a release may look at the queues (unixgc.ts)
+  for (const f of files) f.decRef();
 }
 
 /** The sender's name for recvfrom/recvmsg: none (length 0) from streams and unnamed senders. */
