@@ -5,6 +5,7 @@ export const IMAGES: Record<
   string,
   | { kind: 'cargo'; dir: string }
   | { kind: 'busybox'; package: string }
+  | { kind: 'c-tests'; dir: string }
   | { kind: 'dora'; dir: string; requirements: string; cargo: { dir: string; bin: string; minCargo: [number, number] } }
 >;
 export function imageNames(): string[];
@@ -13,3 +14,5 @@ export function staleReason(name: string): string | null;
 export function findCargo(min?: [number, number]): { cargo: string; version: string };
 export function findPython(): { python: string; version: string };
 export function ensureImage(name: string, options?: { log?: (line: string) => void; verbose?: boolean }): Promise<string>;
+export function cTestNames(): string[];
+export function compileCTest(name: string, isStatic?: boolean): string;

@@ -31,8 +31,11 @@ const MIN_PYTHON = [3, 11];
  * - kind 'dora': a Python virtualenv out/dora/venv from `requirements` (the Dora CLI and the
  *   Python node API) plus a Cargo project `cargo` whose binaries land in out/dora/bin/.
  * - kind 'busybox': a root directory for --root, made from a Debian package holding a static busybox.
+ * - kind 'c-tests': the project's C test programs (test/programs/*.c), each built dynamic (NAME)
+ *   and static (NAME.static) into out/c-tests with the system's cc.
  */
 export const IMAGES = {
+  'c-tests': { kind: 'c-tests', dir: join(REPO_ROOT, 'test', 'programs') },
   tokio: { kind: 'cargo', dir: join(HERE, 'tokio') },
   busybox: { kind: 'busybox', package: 'busybox-static' },
   dora: {
@@ -111,6 +114,7 @@ export function staleReason(name) {
   const out = imageDir(name);
   if (r.kind === 'cargo') return cargoStaleReason(r.dir, out);
   if (r.kind === 'busybox') return busyboxStaleReason(r, out);
+  if (r.kind === 'c-tests') return cTestNames().flatMap((n) => [cTestStaleReason(n, false), cTestStaleReason(n, true)]).find(Boolean) ?? null;
   const venv = venvStaleReason(name);
   const bins = cargoStaleReason(r.cargo.dir, join(out, r.cargo.bin));
   return [venv, bins].filter(Boolean).join('; ') || null;
@@ -257,6 +261,12 @@ async function buildImage(name, { log = () => {}, verbose = false } = {}) {
     return out;
   }
   if (r.kind === 'busybox') return buildBusybox(name, r, out, why, log, verbose);
+  if (r.kind === 'c-tests') {
+    log(`${name}: building (${why})`);
+    for (const n of cTestNames()) for (const isStatic of [false, true]) compileCTest(n, isStatic);
+    log(`${name}: ${cTestNames().length} programs, dynamic and static, in ${out}`);
+    return out;
+  }
   log(`${name}: building (${why})`);
   const started = Date.now();
   const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -434,4 +444,42 @@ async function buildBusybox(name, r, out, why, log, verbose) {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+// ---- c-tests: the C test programs, built with the system's cc -----------------------------
+
+/** Names of the C test programs (test/programs/NAME.c). */
+export function cTestNames() {
+  return readdirSync(IMAGES['c-tests'].dir)
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => f.slice(0, -2))
+    .sort();
+}
+
+function cTestPaths(name, isStatic) {
+  const dir = IMAGES['c-tests'].dir;
+  return { src: join(dir, `${name}.c`), header: join(dir, 'common.h'), out: join(OUT_ROOT, 'c-tests', isStatic ? `${name}.static` : name) };
+}
+
+function cTestStaleReason(name, isStatic) {
+  const { src, header, out } = cTestPaths(name, isStatic);
+  if (!existsSync(out)) return `${name}${isStatic ? ' (static)' : ''} not built yet`;
+  if (statSync(out).mtimeMs < Math.max(statSync(src).mtimeMs, statSync(header).mtimeMs)) return `${name}.c changed`;
+  return null;
+}
+
+/**
+ * The path of one C test program, (re)built first when it is missing or older than its source
+ * or common.h. Synchronous: tests call it as they need a program.
+ */
+export function compileCTest(name, isStatic = false) {
+  const { src, out } = cTestPaths(name, isStatic);
+  if (!cTestStaleReason(name, isStatic)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const r = spawnSync('cc', ['-O1', '-Wall', ...(isStatic ? ['-static'] : []), '-o', tmp, src, '-pthread'], { encoding: 'utf8' });
+  if (r.error) throw new Error(`cc not found (${r.error.message}): install a C compiler (apt-get install gcc libc6-dev) to build the C test programs`);
+  if (r.status !== 0) throw new Error(`cc failed on ${src}:\n${r.stderr}`);
+  renameSync(tmp, out); // whole, so a concurrent reader never runs half a program
+  return out;
 }
