@@ -592,6 +592,19 @@ export class Kernel {
   }
 
   /**
+   * getppid as the sandbox shows it: the parent when it is a process of the sandbox, else 0, as
+   * a pid namespace shows a parent outside it (the first process's, starry-sandbox; an
+   * orphan's, when the host gave it to its own init rather than to a subreaper of ours).
+   */
+  parentPid(g: ThreadGroup): number {
+    if (!g.parent) return 0;
+    // the host's word: after a parent exits, its children have a new one at once
+    const stat = hostText(`/proc/${g.tgid}/stat`).toString('latin1');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 4).split(' ', 1)[0]);
+    return this.groups.has(ppid) ? ppid : 0;
+  }
+
+  /**
    * A live process of the sandbox, or one that has exited and is not yet reaped: a zombie is
    * still a process (kill answers 0, pidfd_open works) until its parent waits for it. The host
    * cannot reuse a zombie's pid, so a zombie whose parent is ours is ours.

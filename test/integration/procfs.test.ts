@@ -1,7 +1,7 @@
 // What /proc says about the sandbox itself: its own mounts, guest paths in maps, the kernel's
 // descriptor and limit records. (Formats are compared with Linux by test/programs/proc_pid.c.)
 import test from 'ava';
-import { mkdtempSync, rmSync, copyFileSync, chmodSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, copyFileSync, chmodSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, hostname } from 'node:os';
 import { sandbox, native, ROOT } from '../helpers/sandbox.js';
@@ -95,4 +95,18 @@ test('/proc/sys refuses writes as Linux does to an unprivileged user', (t) => {
     const n = native(['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', prog, 'writes']);
     t.is(r.stdout, n.stdout);
   }
+});
+
+test('getppid and /proc agree: 0 for the first process and for an orphan whose parent is outside, the parent within', (t) => {
+  // as a pid namespace shows a parent outside it (starry-sandbox, or the host's init after a reparent)
+  const dir = join(ROOT, '.cache', 'ppid');
+  mkdirSync(dir, { recursive: true });
+  const probe = join(dir, 'ppid.py');
+  writeFileSync(probe, 'import os\nstat = open("/proc/self/stat").read()\nprint(os.getppid(), stat.rsplit(")", 1)[1].split()[1])\n');
+  // the shell is the first process: its $PPID is its getppid at start
+  const first = 'echo "$PPID $(cut -d" " -f4 /proc/$$/stat)"';
+  const script = `${first}; python3 ${probe} | { read a b; [ "$a" = $$ ] && [ "$b" = $$ ] && echo "child: the shell"; }; (sh -c "sleep 0.3; exec python3 ${probe}" &); sleep 5`;
+  const r = sandbox(['--', '/bin/sh', '-c', script]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, '0 0\nchild: the shell\n0 0\n');
 });

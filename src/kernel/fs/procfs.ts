@@ -305,9 +305,10 @@ export class ProcFs implements GeneratedFs {
     return text.replace(/^Max open files .*$/m, `${'Max open files'.padEnd(25)} ${String(soft).padEnd(20)} ${String(hard).padEnd(20)} ${'files'.padEnd(10)}`);
   }
 
-  /** The parent as the sandbox shows it: 0 for the first process, whose parent is outside. */
+  /** The parent as getppid shows it (Kernel.parentPid). */
   private ppid(pid: number): number {
-    return this.k.groups.get(pid)?.parent?.tgid ?? 0;
+    const g = this.k.groups.get(pid);
+    return g ? this.k.parentPid(g) : 0;
   }
 
   /** The task's name: the kernel's when it set one, else the host's. */

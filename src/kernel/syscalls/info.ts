@@ -64,7 +64,7 @@ export const infoFamily: Family = {
   clock_nanosleep: () => CONTINUE, sched_yield: () => CONTINUE, getrandom: () => CONTINUE,
   rt_sigprocmask: () => CONTINUE, sigaltstack: () => CONTINUE, arch_prctl: () => CONTINUE,
   rseq: () => CONTINUE, set_robust_list: () => CONTINUE, membarrier: () => CONTINUE,
-  getpid: () => CONTINUE, gettid: () => CONTINUE, getppid: () => CONTINUE, getuid: () => CONTINUE,
+  getpid: () => CONTINUE, gettid: () => CONTINUE, getppid: (k, c) => k.parentPid(c.task.group), getuid: () => CONTINUE,
   geteuid: () => CONTINUE, getgid: () => CONTINUE, getegid: () => CONTINUE, getresuid: () => CONTINUE,
   getresgid: () => CONTINUE, getgroups: () => CONTINUE,
   // signal state of the caller: recorded by the host (issue: signals) for now
