@@ -11,6 +11,7 @@
 #include <chrono>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -54,6 +55,9 @@ static Napi::Value Launch(const Napi::CallbackInfo &info) {
   G.onNotifs = Napi::Persistent(info[3].As<Napi::Function>());
   G.env = env;
   G.stopping = false;
+  // Orphaned guests come to us, not to the host's init: the tracer reaps them with the rest,
+  // as a container's init would (PR_SET_CHILD_SUBREAPER, prctl(2)).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_async_init(loop, &G.async, OnAsync);
