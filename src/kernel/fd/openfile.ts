@@ -44,6 +44,8 @@ export abstract class OpenFile {
   abstract readonly native: boolean;
   /** The guest path it was opened by, for dirfd-relative lookups and /proc. */
   guestPath = '';
+  /** An O_TMPFILE file: no name, so /proc/PID/fd/N hands out the file itself (for linkat). */
+  unnamed = false;
   /** The mount a host file was opened on (undefined for kernel objects and borrowed stdio). */
   get mount(): Mount | undefined {
     return undefined;

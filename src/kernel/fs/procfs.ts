@@ -213,7 +213,7 @@ export class ProcFs implements GeneratedFs {
       if (what === 'fdinfo') return file(() => fdinfo(k, files, fd, f), pid);
       // a file of the view jumps to its path; any other (a pipe, the sandbox's stdio) is
       // opened anew by the walk's caller, as proc_fd_link hands out the file itself
-      const onPath = (f.mount !== undefined || f instanceof ProcFile || f instanceof ProcDir) && f.guestPath.startsWith('/');
+      const onPath = (f.mount !== undefined || f instanceof ProcFile || f instanceof ProcDir) && f.guestPath.startsWith('/') && !f.unnamed;
       return { ...link(() => f.describe() || f.guestPath, () => (onPath ? f.guestPath : undefined), pid), file: onPath ? undefined : f, mode: fdLinkMode(f) };
     }
     if (more.length > 0) return undefined;

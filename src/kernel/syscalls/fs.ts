@@ -45,7 +45,7 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   const t = c.task;
   const p = k.mem.path(c.tid, pathAddr);
   if (typeof p === 'number') return p;
-  if ((flags & O_TMPFILE) === O_TMPFILE) return -E.EOPNOTSUPP;
+  if ((flags & O_TMPFILE) === O_TMPFILE) return openTmpfile(k, c, dirfd, p, flags, mode, resolve);
   const creat = (flags & O_CREAT) !== 0;
   let r = walk(k, t, dirfd, p, { follow: !(flags & O_NOFOLLOW), allowMissing: creat, resolve });
   if (typeof r === 'number') return r;
@@ -97,6 +97,29 @@ function openCore(k: Kernel, c: Call, dirfd: number, pathAddr: number, flags: nu
   if (typeof file === 'number') return file;
   file.isDirectory = isDir;
   if (file instanceof HostFile) file.onLower = r.inLower;
+  return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
+}
+
+/**
+ * O_TMPFILE: an unnamed regular file in the directory path names, on the host filesystem under
+ * it (open(2): it must be opened for writing; EOPNOTSUPP where the filesystem cannot, here the
+ * kernel's generated ones and overlays). linkat of /proc/self/fd/N gives it a name later.
+ */
+function openTmpfile(k: Kernel, c: Call, dirfd: number, p: string, flags: number, mode: number, resolve: number): number {
+  const acc = flags & O_ACCMODE;
+  if (flags & O_CREAT || (acc !== O_WRONLY && acc !== O_RDWR)) return -E.EINVAL;
+  const r = walk(k, c.task, dirfd, p, { follow: true, resolve });
+  if (typeof r === 'number') return r;
+  if (r.file) return -E.ENOTDIR;
+  if (!r.isDir) return -E.ENOTDIR;
+  if (r.node || r.mount.upper || r.mount.entry !== undefined) return -E.EOPNOTSUPP;
+  if (r.mount.readOnly) return -E.EROFS;
+  const hostFd = openResolved(r, flags & ~(O_CLOEXEC | O_NOCTTY), mode & 0o7777 & ~c.task.fs.umask);
+  if (hostFd < 0) return hostFd;
+  const ino = host.fstat(hostFd) < 0 ? 0 : host.statIno();
+  // as Linux names it in /proc/PID/fd: the directory, "#" and the inode, deleted
+  const file = new HostFile(hostFd, (flags & ~(O_TMPFILE | O_CLOEXEC | O_NOCTTY)) | O_LARGEFILE, r.mount, `${r.guest === '/' ? '' : r.guest}/#${ino} (deleted)`);
+  file.unnamed = true;
   return installLowest(k, c, file, 0, (flags & O_CLOEXEC) !== 0);
 }
 
@@ -313,9 +336,21 @@ function linkCore(k: Kernel, c: Call, oldDir: number, oldArg: number, newDir: nu
   if (typeof from === 'number') return from;
   const to = forCreate(k, c, newDir, path(k, c, newArg));
   if (typeof to === 'number') return to;
+  if (from.file) return linkOpenFile(from.file, to);
   if (from.mount !== to.mount) return -E.EXDEV;
   if (from.isDir) return -E.EPERM;
   return linkEntry(from, to);
+}
+
+/**
+ * linkat of /proc/PID/fd/N that names no path (AT_SYMLINK_FOLLOW): an O_TMPFILE file gets its
+ * name through our own /proc/self/fd of the host descriptor, so the host applies its rules (an
+ * O_EXCL one stays unlinkable: ENOENT); anything else is on another filesystem (EXDEV).
+ */
+function linkOpenFile(f: OpenFile, to: Resolved): number {
+  if (!(f instanceof HostFile) || !f.unnamed || f.mount !== to.mount) return -E.EXDEV;
+  return inParent(to, (nfd, nname) =>
+    host.sys(NR.linkat, AT_FDCWD, host.putPath(host.PATH1, `/proc/self/fd/${f.hostFd}`), nfd, host.putPath(host.PATH2, nname), AT_SYMLINK_FOLLOW));
 }
 
 function readlinkCore(k: Kernel, c: Call, dirfd: number, pathArg: number, bufArg: number, sizeArg: number): number {
