@@ -105,10 +105,11 @@ const FAST_WALK_DEPTH = 3;
  */
 function fastWalk(k: Kernel, start: string, path: string, follow: boolean): Resolved | undefined {
   if (path.includes('..') || path.includes('//') || path.includes('/./') || path.endsWith('/') || path.endsWith('/.') || path.startsWith('./')) return undefined;
-  const guest = path.charCodeAt(0) === 47 ? path : start === '/' ? '/' + path : start + '/' + path;
-  let depth = 0;
-  for (let i = guest.indexOf('/'); i >= 0; i = guest.indexOf('/', i + 1)) depth++;
+  // the walk below stats each component of path itself (not of start): count those
+  let depth = path.charCodeAt(0) === 47 ? 0 : 1;
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) depth++;
   if (depth < FAST_WALK_DEPTH) return undefined;
+  const guest = path.charCodeAt(0) === 47 ? path : start === '/' ? '/' + path : start + '/' + path;
   const m = k.mounts.lookup(guest);
   if (m.generated || m.upper || m.only || m.entry !== undefined || m.links) return undefined;
   const rel = m.rel(guest);
