@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "common.h"
 
@@ -12,13 +13,23 @@ namespace starry {
 
 static constexpr int kMaxFds = 16;
 
-Napi::Value SendFds(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  int sock = info[0].As<Napi::Number>().Int32Value();
+// The (sock, u8, off, len) both calls take: the socket and the one-element iovec over
+// u8[off, off+len); false when that range is outside u8.
+static bool SockBuffer(const Napi::CallbackInfo &info, int *sock, iovec *iov) {
+  *sock = info[0].As<Napi::Number>().Int32Value();
   Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
   size_t off = info[2].As<Napi::Number>().Uint32Value();
   size_t len = info[3].As<Napi::Number>().Uint32Value();
-  if (off + len > buf.ByteLength()) return Napi::Number::New(env, -EINVAL);
+  if (off + len > buf.ByteLength()) return false;
+  *iov = {buf.Data() + off, len};
+  return true;
+}
+
+Napi::Value SendFds(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int sock;
+  iovec iov;
+  if (!SockBuffer(info, &sock, &iov)) return Napi::Number::New(env, -EINVAL);
   int fds[kMaxFds];
   int nfds = 0;
   if (info.Length() > 4 && info[4].IsArray()) {
@@ -26,7 +37,6 @@ Napi::Value SendFds(const Napi::CallbackInfo &info) {
     if (a.Length() > (uint32_t)kMaxFds) return Napi::Number::New(env, -EINVAL);
     for (uint32_t i = 0; i < a.Length(); i++) fds[nfds++] = a.Get(i).As<Napi::Number>().Int32Value();
   }
-  iovec iov = {buf.Data() + off, len};
   msghdr mh;
   memset(&mh, 0, sizeof mh);
   mh.msg_iov = &iov;
@@ -49,12 +59,9 @@ Napi::Value SendFds(const Napi::CallbackInfo &info) {
 
 Napi::Value RecvFds(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  int sock = info[0].As<Napi::Number>().Int32Value();
-  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
-  size_t off = info[2].As<Napi::Number>().Uint32Value();
-  size_t len = info[3].As<Napi::Number>().Uint32Value();
-  if (off + len > buf.ByteLength()) return Napi::Number::New(env, -EINVAL);
-  iovec iov = {buf.Data() + off, len};
+  int sock;
+  iovec iov;
+  if (!SockBuffer(info, &sock, &iov)) return Napi::Number::New(env, -EINVAL);
   msghdr mh;
   memset(&mh, 0, sizeof mh);
   mh.msg_iov = &iov;

@@ -8,7 +8,7 @@ import { FdTable } from './fd/fdtable.js';
 import { HostFile, PathFile } from './fd/hostfile.js';
 import { O_RDWR, O_PATH, O_DIRECTORY } from './fd/openfile.js';
 import { walkFrom } from './fs/path.js';
-import { ProcFs, hostText } from './fs/procfs.js';
+import { ProcFs, hostStat } from './fs/procfs.js';
 import { SysFs, CgroupFs } from './fs/sysfs.js';
 import { openResolved } from './fs/ops.js';
 import { Task, ThreadGroup, FsContext, Undelivered, RLIMIT_NOFILE, type Commit } from './task.js';
@@ -31,9 +31,7 @@ import type { Handler } from './syscalls/types.js';
 import type { SignalFd } from './fd/signalfd.js';
 import { SyscallProfile } from './profile.js';
 import { userSigInfo } from './abi/siginfo.js';
-
-/** The guests' user id: ours (the sandbox runs them with the caller's credentials). */
-const UID = process.getuid?.() ?? 0;
+import { uid } from './creds.js';
 import { signalState, hasUnblockedSignal, Disposition, type SignalState } from '../host/procstatus.js';
 
 export interface Logger {
@@ -570,7 +568,7 @@ export class Kernel {
    */
   raiseWithError(t: Task, slot: number, sig: number, err: number): void {
     if (this.signalState(t.tid, sig).disposition !== Disposition.Ignored) {
-      this.machine.signal(t.tgid, t.tid, sig, userSigInfo(t.tgid, UID), err);
+      this.machine.signal(t.tgid, t.tid, sig, userSigInfo(t.tgid, uid), err);
     }
     this.deliver(slot, err);
   }
@@ -599,8 +597,7 @@ export class Kernel {
   parentPid(g: ThreadGroup): number {
     if (!g.parent) return 0;
     // the host's word: after a parent exits, its children have a new one at once
-    const stat = hostText(`/proc/${g.tgid}/stat`).toString('latin1');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 4).split(' ', 1)[0]);
+    const ppid = Number(hostStat(`/proc/${g.tgid}/stat`)[1]);
     return this.groups.has(ppid) ? ppid : 0;
   }
 
@@ -612,10 +609,8 @@ export class Kernel {
   isSandboxPid(pid: number): boolean {
     if (this.groups.has(pid)) return true;
     if (!(pid > 0)) return false;
-    const stat = hostText(`/proc/${pid}/stat`).toString('latin1');
-    const close = stat.lastIndexOf(')');
-    if (close < 0 || stat.charAt(close + 2) !== 'Z') return false;
-    return this.groups.has(Number(stat.slice(close + 4).split(' ', 1)[0]));
+    const [state, ppid] = hostStat(`/proc/${pid}/stat`);
+    return state === 'Z' && this.groups.has(Number(ppid));
   }
 }
 

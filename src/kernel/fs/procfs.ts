@@ -84,6 +84,16 @@ export function hostText(path: string): Buffer {
   }
 }
 
+/**
+ * The fields of a host /proc/.../stat line after "pid (comm) ": [state, ppid, pgrp, ...], or []
+ * when the task is gone. comm may hold spaces and parentheses; the last ')' ends it.
+ */
+export function hostStat(path: string): string[] {
+  const text = hostText(path).toString('latin1');
+  const close = text.lastIndexOf(')');
+  return close < 0 ? [] : text.slice(close + 2).split(' ');
+}
+
 export function dir(entries: () => string[], typeOf?: (name: string) => number, pid?: number): ProcNode {
   return { kind: NodeKind.Dir, entries, typeOf, pid };
 }
@@ -260,9 +270,8 @@ export class ProcFs implements GeneratedFs {
    */
   private threadLives(pid: number, tid: number): boolean {
     if (tid === pid) return true; // a leader that exited stays while its threads run
-    const stat = hostText(`/proc/${pid}/task/${tid}/stat`).toString('latin1');
-    const state = stat.charAt(stat.lastIndexOf(')') + 2);
-    return state !== '' && state !== 'Z' && state !== 'X';
+    const state = hostStat(`/proc/${pid}/task/${tid}/stat`)[0];
+    return state !== undefined && state !== 'Z' && state !== 'X';
   }
 
   /**
@@ -274,10 +283,7 @@ export class ProcFs implements GeneratedFs {
     if (fields.length < 5) return fields.join(' ') + '\n';
     const tids = [...this.k.tasks.keys()];
     let running = 0;
-    for (const tid of tids) {
-      const stat = hostText(`/proc/${tid}/stat`).toString('latin1');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R') running++;
-    }
+    for (const tid of tids) if (hostStat(`/proc/${tid}/stat`)[0] === 'R') running++;
     const last = this.k.lastPid || Math.max(0, ...tids);
     return `${fields[0]} ${fields[1]} ${fields[2]} ${Math.max(running, 1)}/${tids.length} ${last}\n`;
   }
@@ -349,11 +355,8 @@ export class ProcFs implements GeneratedFs {
   }
 
   private stat(pid: number, tid: number): string {
-    const text = hostText(`/proc/${pid}/task/${tid}/stat`).toString('latin1');
-    // "pid (comm) state ppid ..." : comm may hold spaces and parentheses; the last ')' ends it
-    const close = text.lastIndexOf(')');
-    if (close < 0) return text;
-    const fields = text.slice(close + 2).split(' ');
+    const fields = hostStat(`/proc/${pid}/task/${tid}/stat`);
+    if (fields.length === 0) return '';
     if (fields[0] === 't') fields[0] = this.groupStopped(tid) ? 'T' : 'R';
     fields[1] = String(this.ppid(pid));
     return `${tid} (${this.comm(pid, tid)}) ` + fields.join(' ');

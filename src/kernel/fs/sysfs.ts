@@ -8,9 +8,9 @@ import { file, hostText, treeLookup, type GeneratedFs, type ProcNode, type Tree 
 export const SYSFS_DEV = 0x17;
 export const CGROUP2_DEV = 0x18;
 
-/** Linux's cpulist format for CPUs 0..n-1. */
-export function cpuList(n: number): string {
-  return n === 1 ? '0\n' : `0-${n - 1}\n`;
+/** Linux's cpulist format for the n CPUs from first on ("0-3", "2"). */
+export function cpuList(n: number, first = 0): string {
+  return n === 1 ? `${first}\n` : `${first}-${first + n - 1}\n`;
 }
 
 /**
@@ -28,11 +28,6 @@ export function cpuMask(cpus: number[], n: number): string {
   return words.join(',') + '\n';
 }
 
-/** "0-3", "2", or "" for no CPUs: a cpulist of consecutive CPUs. */
-function span(first: number, count: number): string {
-  return count === 1 ? `${first}\n` : `${first}-${first + count - 1}\n`;
-}
-
 /**
  * cpuN/topology and cpuN/cache for a sandbox of n CPUs: one package, one core per CPU (no SMT
  * siblings), per-core caches up to L2 and a shared L3, with the host's cache geometry.
@@ -43,12 +38,12 @@ function cpuDir(i: number, n: number): Tree {
   const all = Array.from({ length: n }, (_, c) => c);
   const topology: Tree = {
     physical_package_id: one('0\n'), die_id: one('0\n'), core_id: one(`${i}\n`), cluster_id: one('65535\n'),
-    thread_siblings: one(cpuMask(own, n)), thread_siblings_list: one(span(i, 1)),
-    core_cpus: one(cpuMask(own, n)), core_cpus_list: one(span(i, 1)),
-    cluster_cpus: one(cpuMask(own, n)), cluster_cpus_list: one(span(i, 1)),
-    core_siblings: one(cpuMask(all, n)), core_siblings_list: one(span(0, n)),
-    die_cpus: one(cpuMask(all, n)), die_cpus_list: one(span(0, n)),
-    package_cpus: one(cpuMask(all, n)), package_cpus_list: one(span(0, n)),
+    thread_siblings: one(cpuMask(own, n)), thread_siblings_list: one(cpuList(1, i)),
+    core_cpus: one(cpuMask(own, n)), core_cpus_list: one(cpuList(1, i)),
+    cluster_cpus: one(cpuMask(own, n)), cluster_cpus_list: one(cpuList(1, i)),
+    core_siblings: one(cpuMask(all, n)), core_siblings_list: one(cpuList(n)),
+    die_cpus: one(cpuMask(all, n)), die_cpus_list: one(cpuList(n)),
+    package_cpus: one(cpuMask(all, n)), package_cpus_list: one(cpuList(n)),
   };
   const cache: Tree = {};
   for (let x = 0; x < 8; x++) {
@@ -56,7 +51,7 @@ function cpuDir(i: number, n: number): Tree {
     const level = Number(host('level'));
     if (!level) break;
     const shared = level >= 3;
-    const index: Tree = { id: one(`${shared ? 0 : i}\n`), shared_cpu_map: one(cpuMask(shared ? all : own, n)), shared_cpu_list: one(shared ? span(0, n) : span(i, 1)) };
+    const index: Tree = { id: one(`${shared ? 0 : i}\n`), shared_cpu_map: one(cpuMask(shared ? all : own, n)), shared_cpu_list: one(shared ? cpuList(n) : cpuList(1, i)) };
     for (const name of ['level', 'type', 'size', 'coherency_line_size', 'ways_of_associativity', 'number_of_sets', 'physical_line_partition']) {
       index[name] = file(() => host(name));
     }
